@@ -1,0 +1,8 @@
+// courier: typed channels for message passing between threads.
+// This umbrella header includes every public header and nothing else.
+#pragma once
+
+#include "courier/error.hpp"     // IWYU pragma: export
+#include "courier/expected.hpp"  // IWYU pragma: export
+#include "courier/mpmc.hpp"      // IWYU pragma: export
+#include "courier/mpsc.hpp"      // IWYU pragma: export

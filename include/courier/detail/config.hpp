@@ -1,0 +1,45 @@
+// Build-time switches shared by the whole engine.
+//
+// COURIER_PERTURB(point): a schedule-perturbation point. It compiles to nothing unless
+// COURIER_ENABLE_PERTURBATION is defined (stress builds), where it randomly yields or sleeps so
+// that rare interleavings on the init, disconnect, drop and wake paths show up in tests.
+//
+// COURIER_MUTANT(n): true only in a build compiled with -DCOURIER_MUTANT_ID=n. Each use plants one
+// realistic bug so that the checkers (model checker, stress tier) can be shown to catch it. Normal
+// builds define no mutant and every COURIER_MUTANT(n) is the constant false.
+#pragma once
+
+#include <cstdint>
+
+#if defined(COURIER_ENABLE_PERTURBATION)
+#include <chrono>
+#include <random>
+#include <thread>
+#endif
+
+#ifndef COURIER_MUTANT_ID
+#define COURIER_MUTANT_ID 0
+#endif
+#define COURIER_MUTANT(n) (COURIER_MUTANT_ID == (n))
+
+namespace courier::detail {
+
+#if defined(COURIER_ENABLE_PERTURBATION)
+/// One perturbation decision: mostly nothing, sometimes a yield, rarely a short sleep.
+inline void perturb() noexcept {
+    thread_local std::minstd_rand rng{static_cast<std::uint32_t>(
+        std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
+        static_cast<std::size_t>(std::chrono::steady_clock::now().time_since_epoch().count()))};
+    const auto r = rng() % 64;
+    if (r < 6) {
+        std::this_thread::yield();
+    } else if (r == 6) {
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % 50));
+    }
+}
+#define COURIER_PERTURB() ::courier::detail::perturb()
+#else
+#define COURIER_PERTURB() static_cast<void>(0)
+#endif
+
+}  // namespace courier::detail

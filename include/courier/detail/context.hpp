@@ -1,0 +1,121 @@
+// context: one waiting operation (or one select over many) of one thread.
+//
+// A context lives on the waiting thread's stack for the duration of one blocking call. It holds
+//   select_  which operation completed the wait: waiting (0), aborted (1), disconnected (2), or the
+//            id of the operation that was selected (any other value, the address of a token);
+//   packet_  an address handed over by the thread that selected us (the rendezvous packet);
+//   parker_  how the thread sleeps.
+//
+// State transitions of select_ (each a CAS from waiting, so exactly one wins):
+//   waiting -> aborted       by the waiting thread itself (timeout, or found an operation ready
+//                            while registering);
+//   waiting -> disconnected  by a thread disconnecting a channel the context is registered with;
+//   waiting -> operation     by a thread that completes the pairing (a notify in waker.hpp).
+// A thread that wins the CAS for another thread's context stores the packet (if any), then calls
+// unpark(), and never touches the context again: unpark() is its last access. The waiting thread,
+// when the winner was another thread, therefore consumes the parker's token before returning, and
+// so never leaves (and frees the context) while the winner is still writing to it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "courier/detail/backoff.hpp"
+#include "courier/detail/config.hpp"
+#include "courier/detail/sync.hpp"
+#include "courier/detail/wait/thread_parker.hpp"
+
+namespace courier::detail {
+
+#if defined(COURIER_SYNC_RELACY)
+using parker = sync::parker;
+#else
+using parker = thread_parker;
+#endif
+
+using clock = std::chrono::steady_clock;
+using deadline_t = std::optional<clock::time_point>;  // nullopt: wait forever
+
+/// What completed a wait: the three fixed states, else the id of the selected operation.
+enum selected : std::uintptr_t { sel_waiting = 0, sel_aborted = 1, sel_disconnected = 2 };
+
+class context {
+  public:
+    context() noexcept : thread_(sync::thread_id()) {}
+    context(const context&) = delete;
+    context& operator=(const context&) = delete;
+
+    std::uintptr_t thread() const noexcept { return thread_; }
+
+    /// Tries to complete the wait with `s`; true if this call won.
+    bool try_select(std::uintptr_t s) noexcept {
+        std::uintptr_t expected = sel_waiting;
+        // acq_rel: the winner's earlier writes (the packet contents) are published to the waiter,
+        // which reads select_ with acquire in wait_until(); pairs with that load.
+        return select_.compare_exchange_strong(expected, s, std::memory_order_acq_rel,
+                                               std::memory_order_acquire);
+    }
+
+    std::uintptr_t selected() const noexcept { return select_.load(std::memory_order_acquire); }
+
+    void store_packet(void* p) noexcept {
+        packet_.store(p, std::memory_order_release);  // pairs with the acquire in packet()
+    }
+    void* packet() const noexcept { return packet_.load(std::memory_order_acquire); }
+
+    /// Wakes the waiting thread. The caller must not touch this context afterwards.
+    void unpark() noexcept { parker_.unpark(); }
+
+    /// Blocks until the context is selected or `deadline` passes (then tries to abort). Spins
+    /// briefly first: a partner running on another core often completes the pairing within
+    /// microseconds, and a futex sleep/wake costs far more than that.
+    /// Returns the final selection, never sel_waiting. When another thread made the selection,
+    /// its unpark() has completed before this returns.
+    std::uintptr_t wait_until(const deadline_t& deadline) noexcept {
+        backoff b;
+        while (!b.completed()) {
+            if (const auto s = selected(); s != sel_waiting) {
+                return settle(s, false);
+            }
+            b.snooze();
+        }
+        // Only the winner of select_ ever unparks this context, so at most one token is ever
+        // made available; `have_token` records whether we consumed it already.
+        bool have_token = false;
+        for (;;) {
+            if (const auto s = selected(); s != sel_waiting) {
+                return settle(s, have_token);
+            }
+            if (deadline) {
+                if (clock::now() >= *deadline) {
+                    if (try_select(sel_aborted)) {
+                        return sel_aborted;
+                    }
+                    return settle(selected(), have_token);
+                }
+                have_token = parker_.park_until(*deadline) || have_token;
+            } else {
+                parker_.park();
+                have_token = true;
+            }
+        }
+    }
+
+  private:
+    // The selection was made by someone else unless it is our own abort: wait for their unpark()
+    // (their last access to this context) unless its token was consumed already.
+    std::uintptr_t settle(std::uintptr_t s, bool have_token) noexcept {
+        if (s != sel_aborted && !have_token) {
+            parker_.park();
+        }
+        return s;
+    }
+
+    sync::atomic<std::uintptr_t> select_{sel_waiting};
+    sync::atomic<void*> packet_{nullptr};
+    std::uintptr_t thread_;
+    parker parker_;
+};
+
+}  // namespace courier::detail

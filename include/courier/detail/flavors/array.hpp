@@ -1,0 +1,441 @@
+// array flavor: a bounded channel (capacity >= 1) on a preallocated ring of slots.
+//
+// Algorithm: Dmitry Vyukov's bounded MPMC queue, in the form crossbeam-channel's array flavor gives
+// it (head/tail carry a lap count; a disconnect bit in tail). Each slot carries a stamp:
+//   slot i is writable when stamp == tail  (the slot is free for the lap `tail` is in);
+//   slot i is readable when stamp == head + 1 (a message was written in head's lap).
+// Positions are packed: head = { lap, index }, tail = { lap, mark, index } where
+//   mark_bit_ = the smallest power of two > capacity, and one_lap_ = 2 * mark_bit_;
+// so index < capacity occupies the low bits, mark is the disconnect bit, lap counts above it.
+// Advancing past the last index wraps to { lap + one_lap, index 0 }.
+//
+// Senders reserve a slot by a CAS on tail, write the message, then publish with stamp = tail + 1.
+// Receivers reserve by a CAS on head, move the message out, then free the slot with
+// stamp = head + one_lap (writable in the next lap). No allocation after construction.
+//
+// Throwing moves (only compiled in when T's move constructor may throw):
+//   a write that throws leaves a *hole*: the slot is published with no message; receivers skip it.
+//   a read whose move throws leaves the slot reserved and still holding the message; the slot is
+//   queued for recovery and the next receive of any receiver takes it first (order is kept: it was
+//   the oldest message).
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "courier/detail/backoff.hpp"
+#include "courier/detail/cache_padded.hpp"
+#include "courier/detail/config.hpp"
+#include "courier/detail/status.hpp"
+#include "courier/detail/sync.hpp"
+#include "courier/detail/waker.hpp"
+
+namespace courier::detail {
+
+template <class T>
+class array_flavor {
+    static constexpr bool throwing_move = !std::is_nothrow_move_constructible_v<T>;
+
+    struct slot;
+    struct no_extra {};
+    struct recovery_extra {
+        bool hole = false;               // published without a message (a write threw)
+        std::size_t recovery_stamp = 0;  // the stamp that frees the slot once it is read
+        slot* recovery_next = nullptr;
+    };
+
+    struct slot {
+        sync::atomic<std::size_t> stamp;
+        [[no_unique_address]] std::conditional_t<throwing_move, recovery_extra, no_extra> extra;
+        alignas(T) unsigned char storage[sizeof(T)];
+
+        explicit slot(std::size_t s) noexcept : stamp(s) {}
+        T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+    };
+
+  public:
+    /// A reserved slot: `s == nullptr` means the channel is disconnected.
+    struct token {
+        slot* s = nullptr;
+        std::size_t stamp = 0;
+        bool disconnected() const noexcept { return s == nullptr; }
+    };
+
+    explicit array_flavor(std::size_t capacity) : cap_(capacity) {
+        if (capacity == 0) {
+            throw std::length_error("courier: array flavor needs a capacity of at least 1");
+        }
+        // mark_bit_ = next power of two above capacity; one_lap_ = 2 * mark_bit_ must fit.
+        if (capacity > (~std::size_t{0} >> 3)) {
+            throw std::length_error("courier: channel capacity too large");
+        }
+        std::size_t m = 1;
+        while (m <= capacity) {
+            m <<= 1;
+        }
+        mark_bit_ = m;
+        one_lap_ = m << 1;
+        buffer_ = alloc_traits::allocate(alloc_, capacity);  // throws bad_alloc / length_error
+        for (std::size_t i = 0; i < capacity; ++i) {
+            // slot i starts writable in lap 0: stamp = { lap 0, index i }
+            std::construct_at(buffer_ + i, i);
+        }
+    }
+
+    array_flavor(const array_flavor&) = delete;
+    array_flavor& operator=(const array_flavor&) = delete;
+
+    ~array_flavor() {
+        // Every handle is gone: no other thread can touch the ring.
+        discard_recovered();
+        std::size_t head = head_->load(std::memory_order_relaxed);
+        const std::size_t tail = tail_->load(std::memory_order_relaxed) & ~mark_bit_;
+        while (head != tail) {
+            slot& s = buffer_[head & (mark_bit_ - 1)];
+            if (s.stamp.load(std::memory_order_relaxed) == head + 1 && !is_hole(s)) {
+                std::destroy_at(s.get());
+            }
+            head = advance(head);
+        }
+        for (std::size_t i = 0; i < cap_; ++i) {
+            std::destroy_at(buffer_ + i);
+        }
+        alloc_traits::deallocate(alloc_, buffer_, cap_);
+    }
+
+    // ---- reserve / finish ------------------------------------------------------------------
+
+    /// Reserves a slot for a send. Returns true with token.s set (reserved) or null (disconnected);
+    /// false when the channel is full.
+    bool start_send(token& t) noexcept {
+        backoff b;
+        std::size_t tail = tail_->load(std::memory_order_relaxed);
+        for (;;) {
+            if (tail & mark_bit_) {
+                t.s = nullptr;
+                return true;
+            }
+            const std::size_t index = tail & (mark_bit_ - 1);
+            slot& s = buffer_[index];
+            // pairs with the release store of the stamp in release_read()
+            const std::size_t stamp = s.stamp.load(std::memory_order_acquire);
+            if (tail == stamp) {
+                const std::size_t next = advance(tail);
+                if (tail_->compare_exchange_weak(tail, next, std::memory_order_seq_cst,
+                                                 std::memory_order_relaxed)) {
+                    t.s = &s;
+                    t.stamp = tail + 1;  // { lap, index } + 1: readable in this lap
+                    return true;
+                }
+                b.spin();
+            } else if (stamp + one_lap_ == tail + 1) {
+                // The slot still holds last lap's message: full, unless head has moved on.
+                // seq_cst pairs with the seq_cst CAS on head in start_recv().
+                const std::size_t head = head_->load(std::memory_order_seq_cst);
+                if (head + one_lap_ == tail) {
+                    return false;
+                }
+                b.spin();
+                tail = tail_->load(std::memory_order_relaxed);
+            } else {
+                // Another sender reserved this slot and has not moved tail yet, or a receiver is
+                // still reading it.
+                b.snooze();
+                tail = tail_->load(std::memory_order_relaxed);
+            }
+        }
+    }
+
+    /// Moves `msg` into the reserved slot and publishes it. If the move throws, the slot is
+    /// published as a hole, receivers skip it, and the exception propagates.
+    void write(token& t, T& msg) {
+        slot& s = *t.s;
+        if constexpr (throwing_move) {
+            try {
+                std::construct_at(s.get(), std::move(msg));
+            } catch (...) {
+                s.extra.hole = true;
+                s.stamp.store(t.stamp, std::memory_order_release);
+                receivers_.notify();
+                throw;
+            }
+        } else {
+            std::construct_at(s.get(), std::move(msg));
+        }
+        COURIER_PERTURB();
+        // pairs with the acquire load of the stamp in start_recv()
+        s.stamp.store(t.stamp,
+                      COURIER_MUTANT(1) ? std::memory_order_relaxed : std::memory_order_release);
+        receivers_.notify();
+    }
+
+    /// Reserves the oldest message. Returns true with token.s set (reserved) or null
+    /// (disconnected and empty); false when the channel is empty.
+    bool start_recv(token& t) noexcept {
+        if constexpr (throwing_move) {
+            if (take_recovered(t)) {
+                return true;
+            }
+        }
+        backoff b;
+        std::size_t head = head_->load(std::memory_order_relaxed);
+        for (;;) {
+            const std::size_t index = head & (mark_bit_ - 1);
+            slot& s = buffer_[index];
+            // pairs with the release store of the stamp in write()
+            const std::size_t stamp = s.stamp.load(std::memory_order_acquire);
+            if (head + 1 == stamp) {
+                const std::size_t next = advance(head);
+                if (head_->compare_exchange_weak(head, next, std::memory_order_seq_cst,
+                                                 std::memory_order_relaxed)) {
+                    t.s = &s;
+                    t.stamp = head + one_lap_;  // writable again in the next lap
+                    if constexpr (throwing_move) {
+                        if (s.extra.hole) {
+                            s.extra.hole = false;
+                            release_read(t);
+                            head = head_->load(std::memory_order_relaxed);
+                            continue;
+                        }
+                    }
+                    return true;
+                }
+                b.spin();
+            } else if (stamp == head) {
+                // The slot is empty in this lap: the channel is empty unless tail moved on.
+                // seq_cst pairs with the seq_cst CAS on tail in start_send().
+                const std::size_t tail = tail_->load(std::memory_order_seq_cst);
+                if ((tail & ~mark_bit_) == head) {
+                    if (tail & mark_bit_) {
+                        t.s = nullptr;
+                        return true;
+                    }
+                    return false;
+                }
+                b.spin();
+                head = head_->load(std::memory_order_relaxed);
+            } else {
+                b.snooze();
+                head = head_->load(std::memory_order_relaxed);
+            }
+        }
+    }
+
+    /// Moves the reserved message out through `make(T&&)` and returns what `make` returns (one
+    /// move from the slot into the caller's result). If that move throws, the message stays in the
+    /// slot, which is queued for recovery; the exception propagates.
+    template <class Make>
+    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        read_guard g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
+        return std::forward<Make>(make)(std::move(*t.s->get()));
+    }
+
+    // ---- disconnection ----------------------------------------------------------------------
+
+    /// Sets the disconnect bit; true if this call set it. Wakes every blocked operation.
+    bool disconnect() {
+        const std::size_t tail = tail_->fetch_or(mark_bit_, std::memory_order_seq_cst);
+        COURIER_PERTURB();
+        if ((tail & mark_bit_) == 0) {
+            senders_.disconnect();
+            receivers_.disconnect();
+            return true;
+        }
+        return false;
+    }
+
+    /// The last receiver is gone: disconnect, then destroy every buffered message before returning
+    /// (including messages of sends that reserved a slot before the disconnect and are mid-write).
+    bool disconnect_receivers() {
+        const bool first = disconnect();
+        discard_all_messages();
+        return first;
+    }
+
+    // ---- snapshots ----------------------------------------------------------------------------
+
+    bool is_disconnected() const noexcept {
+        return (tail_->load(std::memory_order_seq_cst) & mark_bit_) != 0;
+    }
+
+    // Linearization: tail is read, then head, then tail again until stable, so the pair belongs to
+    // one instant at which both held those values.
+    std::size_t len() const noexcept {
+        for (;;) {
+            const std::size_t tail = tail_->load(std::memory_order_seq_cst);
+            const std::size_t head = head_->load(std::memory_order_seq_cst);
+            if (tail_->load(std::memory_order_seq_cst) == tail) {
+                const std::size_t hix = head & (mark_bit_ - 1);
+                const std::size_t tix = tail & (mark_bit_ - 1);
+                if (hix < tix) {
+                    return tix - hix;
+                }
+                if (hix > tix) {
+                    return cap_ - hix + tix;
+                }
+                return (tail & ~mark_bit_) == head ? 0 : cap_;
+            }
+        }
+    }
+
+    bool is_empty() const noexcept {
+        if constexpr (throwing_move) {
+            if (recovering_.load(std::memory_order_seq_cst) != 0) {
+                return false;
+            }
+        }
+        const std::size_t head = head_->load(std::memory_order_seq_cst);
+        const std::size_t tail = tail_->load(std::memory_order_seq_cst);
+        return (tail & ~mark_bit_) == head;
+    }
+
+    bool is_full() const noexcept {
+        const std::size_t tail = tail_->load(std::memory_order_seq_cst);
+        const std::size_t head = head_->load(std::memory_order_seq_cst);
+        return head + one_lap_ == (tail & ~mark_bit_);
+    }
+
+    std::size_t capacity() const noexcept { return cap_; }
+
+    sync_waker& senders() noexcept { return senders_; }
+    sync_waker& receivers() noexcept { return receivers_; }
+
+  private:
+    using alloc_traits = std::allocator_traits<std::allocator<slot>>;
+
+    // Finishes a read: destroys the moved-from message and frees the slot, or, when the move
+    // threw, queues the slot for recovery.
+    struct read_guard {
+        array_flavor* self;
+        token t;
+        int exceptions;
+        ~read_guard() {
+            if constexpr (throwing_move) {
+                if (std::uncaught_exceptions() > exceptions) {
+                    self->recover(t);
+                    return;
+                }
+            }
+            std::destroy_at(t.s->get());
+            self->release_read(t);
+        }
+    };
+
+    std::size_t advance(std::size_t pos) const noexcept {
+        const std::size_t index = pos & (mark_bit_ - 1);
+        const std::size_t lap = pos & ~(one_lap_ - 1);
+        // { lap, index + 1 }, or at the end { lap + one_lap, index 0 }
+        return index + 1 < cap_ ? pos + 1 : lap + one_lap_;
+    }
+
+    void release_read(const token& t) noexcept {
+        // pairs with the acquire load of the stamp in start_send()
+        t.s->stamp.store(t.stamp, std::memory_order_release);
+        senders_.notify();
+    }
+
+    static bool is_hole(slot& s) noexcept {
+        if constexpr (throwing_move) {
+            return s.extra.hole;
+        } else {
+            return false;
+        }
+    }
+
+    void recover(const token& t) noexcept {
+        if constexpr (throwing_move) {
+            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
+            t.s->extra.recovery_stamp = t.stamp;
+            t.s->extra.recovery_next = nullptr;
+            (recovery_tail_ != nullptr ? recovery_tail_->extra.recovery_next : recovery_head_) =
+                t.s;
+            recovery_tail_ = t.s;
+            recovering_.fetch_add(1, std::memory_order_release);  // pairs with take_recovered()
+            receivers_.notify();
+        }
+    }
+
+    bool take_recovered(token& t) noexcept {
+        if constexpr (throwing_move) {
+            if (recovering_.load(std::memory_order_acquire) == 0) {
+                return false;
+            }
+            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
+            slot* s = recovery_head_;
+            if (s == nullptr) {
+                return false;
+            }
+            recovery_head_ = s->extra.recovery_next;
+            if (recovery_head_ == nullptr) {
+                recovery_tail_ = nullptr;
+            }
+            recovering_.fetch_sub(1, std::memory_order_relaxed);
+            t.s = s;
+            t.stamp = s->extra.recovery_stamp;
+            return true;
+        } else {
+            static_cast<void>(t);
+            return false;
+        }
+    }
+
+    void discard_recovered() noexcept {
+        if constexpr (throwing_move) {
+            token t;
+            while (take_recovered(t)) {
+                std::destroy_at(t.s->get());
+                release_read(t);
+            }
+        }
+    }
+
+    void discard_all_messages() noexcept {
+        discard_recovered();
+        backoff b;
+        // Only the last receiver gets here, so nobody else moves head.
+        std::size_t head = head_->load(std::memory_order_relaxed);
+        for (;;) {
+            slot& s = buffer_[head & (mark_bit_ - 1)];
+            const std::size_t stamp = s.stamp.load(std::memory_order_acquire);
+            if (head + 1 == stamp) {
+                token t{&s, head + one_lap_};
+                head = advance(head);
+                head_->store(head, std::memory_order_seq_cst);
+                if (!is_hole(s)) {
+                    std::destroy_at(s.get());
+                }
+                if constexpr (throwing_move) {
+                    s.extra.hole = false;
+                }
+                release_read(t);
+            } else if ((tail_->load(std::memory_order_seq_cst) & ~mark_bit_) == head) {
+                return;
+            } else {
+                // A sender reserved this slot before the disconnect and is still writing.
+                b.snooze();
+            }
+        }
+    }
+
+    cache_padded<sync::atomic<std::size_t>> head_{0};
+    cache_padded<sync::atomic<std::size_t>> tail_{0};
+    slot* buffer_ = nullptr;
+    std::size_t cap_;
+    std::size_t mark_bit_ = 0;
+    std::size_t one_lap_ = 0;
+    [[no_unique_address]] std::allocator<slot> alloc_;
+    sync_waker senders_;
+    sync_waker receivers_;
+    // Recovery queue (throwing moves only; unused otherwise).
+    sync::mutex recovery_mutex_;
+    sync::atomic<std::size_t> recovering_{0};
+    slot* recovery_head_ = nullptr;
+    slot* recovery_tail_ = nullptr;
+};
+
+}  // namespace courier::detail

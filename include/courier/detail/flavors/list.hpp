@@ -1,0 +1,516 @@
+// list flavor: an unbounded channel on a linked list of blocks of slots.
+//
+// Algorithm: crossbeam-channel's list flavor (itself after Dmitry Vyukov's unbounded MPSC/MPMC
+// queues): positions are indices into an infinite sequence of slots, cut into blocks of
+// block_cap = 31 slots; one index per lap of 32 is never used and marks "the next block is being
+// installed". Positions are packed: index = { position, 1 flag bit } where
+//   tail's flag (mark_bit) = disconnected;
+//   head's flag (mark_bit) = the head block is not the tail block (a next block exists), so a
+//                            receiver need not read tail to know the channel is non-empty.
+// A sender reserves slot `offset` of the tail block with a CAS on tail.index; the sender that
+// takes the last slot of a block installs the next block (allocated beforehand, outside the CAS
+// loop's critical step). A receiver reserves with a CAS on head.index, waits for the slot's WRITE
+// bit, moves the message out and sets READ.
+//
+// Memory is given back as it is consumed: a block is freed when all its slots have been read.
+// The reader of the last slot starts destruction; slots not yet read get a DESTROY bit, and the
+// reader who later sets READ on such a slot continues the destruction from there.
+//
+// Slot state bits: WRITE (message written), READ (message taken), DESTROY (continue freeing the
+// block after reading), and, only when T's move may throw, HOLE (a write threw: no message).
+// A read whose move throws queues the slot for recovery; the next receive takes it first.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "courier/detail/backoff.hpp"
+#include "courier/detail/cache_padded.hpp"
+#include "courier/detail/config.hpp"
+#include "courier/detail/status.hpp"
+#include "courier/detail/sync.hpp"
+#include "courier/detail/waker.hpp"
+
+namespace courier::detail {
+
+template <class T>
+class list_flavor {
+    static constexpr bool throwing_move = !std::is_nothrow_move_constructible_v<T>;
+
+    static constexpr std::size_t shift = 1;
+    static constexpr std::size_t mark_bit = 1;
+    static constexpr std::size_t lap = 32;
+    static constexpr std::size_t block_cap = lap - 1;
+
+    static constexpr std::size_t write_bit = 1;
+    static constexpr std::size_t read_bit = 2;
+    static constexpr std::size_t destroy_bit = 4;
+    static constexpr std::size_t hole_bit = 8;
+
+    struct block;
+    struct slot;
+    struct no_extra {};
+    struct recovery_extra {
+        block* owner = nullptr;
+        std::size_t offset = 0;
+        slot* recovery_next = nullptr;
+    };
+
+    struct slot {
+        sync::atomic<std::size_t> state{0};
+        [[no_unique_address]] std::conditional_t<throwing_move, recovery_extra, no_extra> extra;
+        alignas(T) unsigned char storage[sizeof(T)];
+
+        T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+
+        std::size_t wait_write() noexcept {
+            backoff b;
+            for (;;) {
+                // pairs with the release fetch_or in write()
+                const std::size_t st = state.load(std::memory_order_acquire);
+                if (st & write_bit) {
+                    return st;
+                }
+                b.snooze();
+            }
+        }
+    };
+
+    struct block {
+        sync::atomic<block*> next{nullptr};
+        slot slots[block_cap];
+
+        block* wait_next() noexcept {
+            backoff b;
+            for (;;) {
+                // pairs with the release store in start_send()
+                if (block* n = next.load(std::memory_order_acquire)) {
+                    return n;
+                }
+                b.snooze();
+            }
+        }
+
+        // Frees `b` once every slot from `start` on has been read; otherwise leaves a DESTROY mark
+        // on the first unread slot, whose reader calls destroy() again from the slot after it.
+        static void destroy(block* b, std::size_t start) noexcept {
+            // The last slot is not checked: its reader is the one that started the destruction.
+            for (std::size_t i = start; i + 1 < block_cap; ++i) {
+                slot& s = b->slots[i];
+                if ((s.state.load(std::memory_order_acquire) & read_bit) == 0 &&
+                    (s.state.fetch_or(destroy_bit, std::memory_order_acq_rel) & read_bit) == 0) {
+                    return;  // that slot's reader will continue
+                }
+            }
+            COURIER_PERTURB();
+            delete b;
+        }
+    };
+
+    struct position {
+        sync::atomic<std::size_t> index{0};
+        sync::atomic<block*> blk{nullptr};
+    };
+
+  public:
+    /// A reserved slot: `blk == nullptr` means the channel is disconnected.
+    struct token {
+        block* blk = nullptr;
+        std::size_t offset = 0;
+        bool disconnected() const noexcept { return blk == nullptr; }
+    };
+
+    list_flavor() = default;
+    list_flavor(const list_flavor&) = delete;
+    list_flavor& operator=(const list_flavor&) = delete;
+
+    ~list_flavor() {
+        // Every handle is gone: no other thread can touch the list.
+        discard_recovered();
+        std::size_t head = head_->index.load(std::memory_order_relaxed) & ~mark_bit;
+        const std::size_t tail = tail_->index.load(std::memory_order_relaxed) & ~mark_bit;
+        block* b = head_->blk.load(std::memory_order_relaxed);
+        while (head != tail) {
+            const std::size_t offset = (head >> shift) % lap;
+            if (offset < block_cap) {
+                slot& s = b->slots[offset];
+                if ((s.state.load(std::memory_order_relaxed) & hole_bit) == 0) {
+                    std::destroy_at(s.get());
+                }
+            } else {
+                block* next = b->next.load(std::memory_order_relaxed);
+                delete b;
+                b = next;
+            }
+            head += 1 << shift;
+        }
+        delete b;
+    }
+
+    // ---- reserve / finish ------------------------------------------------------------------
+
+    /// Reserves a slot for a send. Always returns true (an unbounded channel is never full);
+    /// token.blk is null when the channel is disconnected. May throw std::bad_alloc (a new block).
+    bool start_send(token& t) {
+        backoff b;
+        std::size_t tail = tail_->index.load(std::memory_order_acquire);
+        block* blk = tail_->blk.load(std::memory_order_acquire);
+        std::unique_ptr<block> next_block;
+        for (;;) {
+            if (tail & mark_bit) {
+                t.blk = nullptr;
+                return true;
+            }
+            const std::size_t offset = (tail >> shift) % lap;
+            if (offset == block_cap) {
+                // Another sender is installing the next block.
+                b.snooze();
+                tail = tail_->index.load(std::memory_order_acquire);
+                blk = tail_->blk.load(std::memory_order_acquire);
+                continue;
+            }
+            // About to take the last slot: have the next block ready so that the install after the
+            // CAS cannot fail (allocation happens outside the step other threads wait for).
+            if (offset + 1 == block_cap && !next_block) {
+                next_block = std::make_unique<block>();
+            }
+            if (blk == nullptr) {
+                // The very first send installs the first block.
+                auto fresh = std::make_unique<block>();
+                block* expected = nullptr;
+                COURIER_PERTURB();
+                if (tail_->blk.compare_exchange_strong(expected, fresh.get(),
+                                                       std::memory_order_release,
+                                                       std::memory_order_relaxed)) {
+                    blk = fresh.release();
+                    head_->blk.store(blk, std::memory_order_release);  // pairs with start_recv()
+                } else {
+                    next_block = std::move(fresh);  // reuse it as a next block later, or free it
+                    tail = tail_->index.load(std::memory_order_acquire);
+                    blk = tail_->blk.load(std::memory_order_acquire);
+                    continue;
+                }
+            }
+            const std::size_t new_tail = tail + (1 << shift);
+            if (tail_->index.compare_exchange_weak(tail, new_tail, std::memory_order_seq_cst,
+                                                   std::memory_order_acquire)) {
+                if (offset + 1 == block_cap) {
+                    // Took the last slot: install the next block and skip the unused index.
+                    block* nb = next_block.release();
+                    tail_->blk.store(nb, std::memory_order_release);
+                    tail_->index.fetch_add(1 << shift, std::memory_order_release);
+                    blk->next.store(nb, std::memory_order_release);  // pairs with wait_next()
+                }
+                t.blk = blk;
+                t.offset = offset;
+                return true;
+            }
+            b.spin();
+            blk = tail_->blk.load(std::memory_order_acquire);
+        }
+    }
+
+    /// Moves `msg` into the reserved slot and publishes it. If the move throws, the slot is
+    /// published as a hole, receivers skip it, and the exception propagates.
+    void write(token& t, T& msg) {
+        slot& s = t.blk->slots[t.offset];
+        if constexpr (throwing_move) {
+            try {
+                std::construct_at(s.get(), std::move(msg));
+            } catch (...) {
+                s.state.fetch_or(write_bit | hole_bit, std::memory_order_release);
+                receivers_.notify();
+                throw;
+            }
+        } else {
+            std::construct_at(s.get(), std::move(msg));
+        }
+        COURIER_PERTURB();
+        // pairs with the acquire load in slot::wait_write()
+        s.state.fetch_or(write_bit,
+                         COURIER_MUTANT(2) ? std::memory_order_relaxed : std::memory_order_release);
+        receivers_.notify();
+    }
+
+    /// Reserves the oldest message. Returns true with token.blk set (reserved) or null
+    /// (disconnected and empty); false when the channel is empty.
+    bool start_recv(token& t) noexcept {
+        if constexpr (throwing_move) {
+            if (take_recovered(t)) {
+                return true;
+            }
+        }
+        backoff b;
+        std::size_t head = head_->index.load(std::memory_order_acquire);
+        block* blk = head_->blk.load(std::memory_order_acquire);
+        for (;;) {
+            const std::size_t offset = (head >> shift) % lap;
+            if (offset == block_cap) {
+                // Another receiver is moving head to the next block.
+                b.snooze();
+                head = head_->index.load(std::memory_order_acquire);
+                blk = head_->blk.load(std::memory_order_acquire);
+                continue;
+            }
+            std::size_t new_head = head + (1 << shift);
+            if ((new_head & mark_bit) == 0) {
+                // Head and tail may share a block: is there a message at all?
+                // seq_cst pairs with the seq_cst CAS on tail.index in start_send().
+                const std::size_t tail = tail_->index.load(std::memory_order_seq_cst);
+                if ((head >> shift) == (tail >> shift)) {
+                    if (tail & mark_bit) {
+                        t.blk = nullptr;
+                        return true;
+                    }
+                    return false;
+                }
+                if ((head >> shift) / lap != (tail >> shift) / lap) {
+                    new_head |= mark_bit;  // { position + 1, next block exists }
+                }
+            }
+            if (blk == nullptr) {
+                // The first block is being installed.
+                b.snooze();
+                head = head_->index.load(std::memory_order_acquire);
+                blk = head_->blk.load(std::memory_order_acquire);
+                continue;
+            }
+            if (head_->index.compare_exchange_weak(head, new_head, std::memory_order_seq_cst,
+                                                   std::memory_order_acquire)) {
+                if (offset + 1 == block_cap) {
+                    // Took the last slot: move head to the next block.
+                    block* next = blk->wait_next();
+                    std::size_t next_index = (new_head & ~mark_bit) + (1 << shift);
+                    if (next->next.load(std::memory_order_relaxed) != nullptr) {
+                        next_index |= mark_bit;
+                    }
+                    head_->blk.store(next, std::memory_order_release);
+                    head_->index.store(next_index, std::memory_order_release);
+                }
+                t.blk = blk;
+                t.offset = offset;
+                if constexpr (throwing_move) {
+                    slot& s = blk->slots[offset];
+                    if (s.wait_write() & hole_bit) {
+                        finish_read(t);
+                        head = head_->index.load(std::memory_order_acquire);
+                        blk = head_->blk.load(std::memory_order_acquire);
+                        continue;
+                    }
+                }
+                return true;
+            }
+            b.spin();
+            blk = head_->blk.load(std::memory_order_acquire);
+        }
+    }
+
+    /// Moves the reserved message out through `make(T&&)` and returns what `make` returns. If that
+    /// move throws, the message stays in its slot, which is queued for recovery.
+    template <class Make>
+    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        slot& s = t.blk->slots[t.offset];
+        s.wait_write();
+        read_guard g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
+        return std::forward<Make>(make)(std::move(*s.get()));
+    }
+
+    // ---- disconnection ----------------------------------------------------------------------
+
+    /// Sets the disconnect bit in tail; true if this call set it. Wakes every blocked operation.
+    bool disconnect() {
+        const std::size_t tail = tail_->index.fetch_or(mark_bit, std::memory_order_seq_cst);
+        COURIER_PERTURB();
+        if ((tail & mark_bit) == 0) {
+            senders_.disconnect();
+            receivers_.disconnect();
+            return true;
+        }
+        return false;
+    }
+
+    /// The last receiver is gone: disconnect, then destroy every buffered message and free the
+    /// blocks before returning.
+    bool disconnect_receivers() {
+        const bool first = disconnect();
+        discard_all_messages();
+        return first;
+    }
+
+    // ---- snapshots ----------------------------------------------------------------------------
+
+    bool is_disconnected() const noexcept {
+        return (tail_->index.load(std::memory_order_seq_cst) & mark_bit) != 0;
+    }
+
+    // Linearization: tail, head, then tail again until stable, as in the array flavor.
+    std::size_t len() const noexcept {
+        for (;;) {
+            std::size_t tail = tail_->index.load(std::memory_order_seq_cst);
+            std::size_t head = head_->index.load(std::memory_order_seq_cst);
+            if (tail_->index.load(std::memory_order_seq_cst) == tail) {
+                tail = (tail & ~mark_bit) >> shift;
+                head = (head & ~mark_bit) >> shift;
+                // Indices at the unused lap position count as the start of the next block.
+                if ((tail & (lap - 1)) == lap - 1) {
+                    tail += 1;
+                }
+                if ((head & (lap - 1)) == lap - 1) {
+                    head += 1;
+                }
+                // Remove the unused position of every lap in between.
+                const std::size_t lo = head / lap;
+                const std::size_t hi = tail / lap;
+                return tail - head - (hi - lo);
+            }
+        }
+    }
+
+    bool is_empty() const noexcept {
+        if constexpr (throwing_move) {
+            if (recovering_.load(std::memory_order_seq_cst) != 0) {
+                return false;
+            }
+        }
+        const std::size_t head = head_->index.load(std::memory_order_seq_cst);
+        const std::size_t tail = tail_->index.load(std::memory_order_seq_cst);
+        return (head >> shift) == (tail >> shift);
+    }
+
+    bool is_full() const noexcept { return false; }
+
+    sync_waker& senders() noexcept { return senders_; }
+    sync_waker& receivers() noexcept { return receivers_; }
+
+  private:
+    struct read_guard {
+        list_flavor* self;
+        token t;
+        int exceptions;
+        ~read_guard() {
+            if constexpr (throwing_move) {
+                if (std::uncaught_exceptions() > exceptions) {
+                    self->recover(t);
+                    return;
+                }
+            }
+            std::destroy_at(t.blk->slots[t.offset].get());
+            finish_read(t);
+        }
+    };
+
+    // Marks the slot read and frees its block when it was the block's last unread slot.
+    static void finish_read(const token& t) noexcept {
+        if (t.offset + 1 == block_cap) {
+            block::destroy(t.blk, 0);
+        } else if (t.blk->slots[t.offset].state.fetch_or(read_bit, std::memory_order_acq_rel) &
+                   destroy_bit) {
+            block::destroy(t.blk, t.offset + 1);
+        }
+    }
+
+    void recover(const token& t) noexcept {
+        if constexpr (throwing_move) {
+            slot& s = t.blk->slots[t.offset];
+            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
+            s.extra.owner = t.blk;
+            s.extra.offset = t.offset;
+            s.extra.recovery_next = nullptr;
+            (recovery_tail_ != nullptr ? recovery_tail_->extra.recovery_next : recovery_head_) = &s;
+            recovery_tail_ = &s;
+            recovering_.fetch_add(1, std::memory_order_release);  // pairs with take_recovered()
+            receivers_.notify();
+        }
+    }
+
+    bool take_recovered(token& t) noexcept {
+        if constexpr (throwing_move) {
+            if (recovering_.load(std::memory_order_acquire) == 0) {
+                return false;
+            }
+            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
+            slot* s = recovery_head_;
+            if (s == nullptr) {
+                return false;
+            }
+            recovery_head_ = s->extra.recovery_next;
+            if (recovery_head_ == nullptr) {
+                recovery_tail_ = nullptr;
+            }
+            recovering_.fetch_sub(1, std::memory_order_relaxed);
+            t.blk = s->extra.owner;
+            t.offset = s->extra.offset;
+            return true;
+        } else {
+            static_cast<void>(t);
+            return false;
+        }
+    }
+
+    void discard_recovered() noexcept {
+        if constexpr (throwing_move) {
+            token t;
+            while (take_recovered(t)) {
+                std::destroy_at(t.blk->slots[t.offset].get());
+                finish_read(t);
+            }
+        }
+    }
+
+    void discard_all_messages() noexcept {
+        // Recovered slots first: a block can only be freed through them once its last slot was
+        // read, so this never frees the head block walked below.
+        discard_recovered();
+        backoff b;
+        std::size_t tail = tail_->index.load(std::memory_order_acquire);
+        for (;;) {
+            // Wait until no sender is installing a block.
+            if (((tail >> shift) % lap) != block_cap) {
+                break;
+            }
+            b.snooze();
+            tail = tail_->index.load(std::memory_order_acquire);
+        }
+        std::size_t head = head_->index.load(std::memory_order_acquire);
+        block* blk = head_->blk.exchange(nullptr, std::memory_order_acq_rel);
+        // If there is a message, the first block may still be being installed.
+        if ((head >> shift) != (tail >> shift)) {
+            while (blk == nullptr) {
+                b.snooze();
+                blk = head_->blk.exchange(nullptr, std::memory_order_acq_rel);
+            }
+        }
+        while ((head >> shift) != (tail >> shift)) {
+            const std::size_t offset = (head >> shift) % lap;
+            if (offset < block_cap) {
+                slot& s = blk->slots[offset];
+                if ((s.wait_write() & hole_bit) == 0) {
+                    std::destroy_at(s.get());
+                }
+            } else {
+                block* next = blk->wait_next();
+                delete blk;
+                blk = next;
+            }
+            head += 1 << shift;
+        }
+        delete blk;
+        head_->index.store(head & ~mark_bit, std::memory_order_release);
+    }
+
+    cache_padded<position> head_{};
+    cache_padded<position> tail_{};
+    sync_waker senders_;
+    sync_waker receivers_;
+    // Recovery queue (throwing moves only; unused otherwise).
+    sync::mutex recovery_mutex_;
+    sync::atomic<std::size_t> recovering_{0};
+    slot* recovery_head_ = nullptr;
+    slot* recovery_tail_ = nullptr;
+};
+
+}  // namespace courier::detail

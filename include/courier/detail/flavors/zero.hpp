@@ -1,0 +1,329 @@
+// zero flavor: a rendezvous channel (capacity 0). A send completes only when a receiver takes the
+// message; nothing is ever buffered.
+//
+// Algorithm: crossbeam-channel's zero flavor (and Go's unbuffered chan): a mutex guards two wait
+// queues. An arriving operation first looks for a waiting partner of the other kind (a different
+// thread); if one is there, it pairs with it through the partner's packet, which lives on the
+// partner's stack. Otherwise it queues its own packet and waits.
+//
+// Packet states (one packet per waiting operation):
+//   pending  -> written   a sender moved the message into a waiting receiver's packet (only when
+//                         T's move cannot throw: the sender does not wait for the receiver);
+//   pending  -> handed    a sender gave a waiting receiver the address of its own packet (T's move
+//                         may throw: the message stays with the sender until taken);
+//   pending  -> taken     a receiver moved the message out of a waiting sender's packet;
+//   pending  -> retry     that move threw: the message is still the sender's, which sends again.
+// The thread that moves a packet out of pending makes that store its last access to the packet.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "courier/detail/backoff.hpp"
+#include "courier/detail/config.hpp"
+#include "courier/detail/context.hpp"
+#include "courier/detail/status.hpp"
+#include "courier/detail/sync.hpp"
+#include "courier/detail/waker.hpp"
+
+namespace courier::detail {
+
+template <class T>
+class zero_flavor {
+    static constexpr bool throwing_move = !std::is_nothrow_move_constructible_v<T>;
+
+  public:
+    enum packet_state : std::uint8_t { pending, written, handed, taken, retry };
+
+    struct packet {
+        T* src = nullptr;        // a waiting sender's message
+        packet* peer = nullptr;  // handed: the sender's packet to take the message from
+        sync::atomic<std::uint8_t> state{pending};
+        alignas(T) unsigned char storage[sizeof(T)];  // written: the message itself
+
+        T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+
+        std::uint8_t wait_done() const noexcept {
+            backoff b;
+            for (;;) {
+                // pairs with the release store of whoever completed the hand-off
+                const std::uint8_t s = state.load(std::memory_order_acquire);
+                if (s != pending) {
+                    return s;
+                }
+                b.snooze();
+            }
+        }
+    };
+
+    /// The partner's packet: `p == nullptr` means the channel is disconnected.
+    struct token {
+        packet* p = nullptr;
+        bool disconnected() const noexcept { return p == nullptr; }
+    };
+
+    zero_flavor() = default;
+    zero_flavor(const zero_flavor&) = delete;
+    zero_flavor& operator=(const zero_flavor&) = delete;
+
+    // ---- reserve / finish ------------------------------------------------------------------
+
+    /// Pairs with a waiting receiver. True with token.p set (paired) or null (disconnected);
+    /// false when no receiver is waiting.
+    bool start_send(token& t) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        selected_entry e;
+        if (receivers_.try_select(&e)) {
+            t.p = static_cast<packet*>(e.packet);
+            return true;
+        }
+        if (disconnected_) {
+            t.p = nullptr;
+            return true;
+        }
+        return false;
+    }
+
+    /// Hands `msg` to the paired receiver. Returns op_status::ok when the receiver has it. With a
+    /// throwing move, returns op_status::full when the receiver's move threw (the message is still
+    /// in `msg`; the caller sends again).
+    op_status write(token& t, T& msg) {
+        packet* p = t.p;
+        if constexpr (!throwing_move) {
+            std::construct_at(p->get(), std::move(msg));
+            // pairs with the acquire in wait_done(); last access to *p
+            p->state.store(written, std::memory_order_release);
+            return op_status::ok;
+        } else {
+            packet mine;
+            mine.src = std::addressof(msg);
+            p->peer = &mine;
+            p->state.store(handed, std::memory_order_release);  // last access to *p
+            return mine.wait_done() == taken ? op_status::ok : op_status::full;
+        }
+    }
+
+    /// Pairs with a waiting sender. True with token.p set (paired) or null (disconnected);
+    /// false when no sender is waiting.
+    bool start_recv(token& t) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        selected_entry e;
+        if (senders_.try_select(&e)) {
+            t.p = static_cast<packet*>(e.packet);
+            return true;
+        }
+        if (disconnected_) {
+            t.p = nullptr;
+            return true;
+        }
+        return false;
+    }
+
+    /// Moves the message out of the paired sender's packet through `make(T&&)`. If the move
+    /// throws, the sender is told to retry and keeps its message; the exception propagates.
+    template <class Make>
+    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        take_guard g{t.p, throwing_move ? std::uncaught_exceptions() : 0};
+        return std::forward<Make>(make)(std::move(*t.p->src));
+    }
+
+    // ---- blocking operations ---------------------------------------------------------------
+
+    op_status send(T& msg, deadline& dl) {
+        for (;;) {
+            token t;
+            sync::unique_lock<sync::mutex> lock(mutex_);
+            selected_entry e;
+            if (receivers_.try_select(&e)) {
+                lock.unlock();
+                t.p = static_cast<packet*>(e.packet);
+                if (write(t, msg) == op_status::ok) {
+                    return op_status::ok;
+                }
+                continue;  // the receiver's move threw; offer the message again
+            }
+            if (disconnected_) {
+                return op_status::disconnected;
+            }
+            if (dl.expired()) {
+                return op_status::timeout;
+            }
+            context cx;
+            packet mine;
+            mine.src = std::addressof(msg);
+            waiter_entry entry{&cx, reinterpret_cast<std::uintptr_t>(&t), &mine};
+            senders_.register_op(entry);
+            receivers_.notify_observers();
+            lock.unlock();
+            const std::uintptr_t sel = cx.wait_until(dl.steady());
+            if (sel == sel_aborted || sel == sel_disconnected) {
+                sync::lock_guard<sync::mutex> relock(mutex_);
+                senders_.unregister(entry);
+                if (sel == sel_disconnected) {
+                    return op_status::disconnected;
+                }
+                continue;  // the steady deadline fired: the loop re-checks the caller's clock
+            }
+            // A receiver selected us and is taking the message from `mine`.
+            if (mine.wait_done() == taken) {
+                return op_status::ok;
+            }
+            // Its move threw: the message is still ours. Try again.
+        }
+    }
+
+    op_status try_send(T& msg) {
+        token t;
+        for (;;) {
+            if (!start_send(t)) {
+                return op_status::full;
+            }
+            if (t.disconnected()) {
+                return op_status::disconnected;
+            }
+            if (write(t, msg) == op_status::ok) {
+                return op_status::ok;
+            }
+        }
+    }
+
+    template <class Make, class Fail>
+    auto recv(deadline& dl, Make&& make, Fail&& fail)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        for (;;) {
+            token t;
+            sync::unique_lock<sync::mutex> lock(mutex_);
+            selected_entry e;
+            if (senders_.try_select(&e)) {
+                lock.unlock();
+                t.p = static_cast<packet*>(e.packet);
+                return read(t, std::forward<Make>(make));
+            }
+            if (disconnected_) {
+                return std::forward<Fail>(fail)(op_status::disconnected);
+            }
+            if (dl.expired()) {
+                return std::forward<Fail>(fail)(op_status::timeout);
+            }
+            context cx;
+            packet mine;
+            waiter_entry entry{&cx, reinterpret_cast<std::uintptr_t>(&t), &mine};
+            receivers_.register_op(entry);
+            senders_.notify_observers();
+            lock.unlock();
+            const std::uintptr_t sel = cx.wait_until(dl.steady());
+            if (sel == sel_aborted || sel == sel_disconnected) {
+                sync::lock_guard<sync::mutex> relock(mutex_);
+                receivers_.unregister(entry);
+                if (sel == sel_disconnected) {
+                    // Disconnected while waiting: nothing can arrive any more.
+                    return std::forward<Fail>(fail)(op_status::disconnected);
+                }
+                continue;  // the steady deadline fired: the loop re-checks the caller's clock
+            }
+            return take_from_own(mine, std::forward<Make>(make));
+        }
+    }
+
+    template <class Make, class Fail>
+    auto try_recv(Make&& make, Fail&& fail)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        token t;
+        if (!start_recv(t)) {
+            return std::forward<Fail>(fail)(op_status::empty);
+        }
+        if (t.disconnected()) {
+            return std::forward<Fail>(fail)(op_status::disconnected);
+        }
+        return read(t, std::forward<Make>(make));
+    }
+
+    // ---- disconnection ----------------------------------------------------------------------
+
+    bool disconnect() {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        if (disconnected_) {
+            return false;
+        }
+        disconnected_ = true;
+        COURIER_PERTURB();
+        senders_.disconnect();
+        receivers_.disconnect();
+        return true;
+    }
+
+    bool disconnect_receivers() { return disconnect(); }
+
+    // ---- snapshots ----------------------------------------------------------------------------
+
+    bool is_disconnected() const {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        return disconnected_;
+    }
+    std::size_t len() const noexcept { return 0; }
+    bool is_empty() const noexcept { return true; }
+    bool is_full() const noexcept { return true; }
+
+    // Select support: whether an operation of the other kind is waiting right now.
+    bool sender_waiting() {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        return senders_.can_select() || disconnected_;
+    }
+    bool receiver_waiting() {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        return receivers_.can_select() || disconnected_;
+    }
+
+    sync::mutex& mutex() noexcept { return mutex_; }
+    waker& senders() noexcept { return senders_; }
+    waker& receivers() noexcept { return receivers_; }
+    bool disconnected_locked() const noexcept { return disconnected_; }
+
+    /// Completes a receive whose own packet a sender has filled (after a selection). If the move
+    /// throws (only when the sender handed its packet over), the sender keeps its message and sends
+    /// again; the exception propagates.
+    template <class Make>
+    auto take_from_own(packet& mine, Make&& make)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        const std::uint8_t s = mine.wait_done();
+        if constexpr (!throwing_move) {
+            static_cast<void>(s);
+            own_guard g{&mine};
+            return std::forward<Make>(make)(std::move(*mine.get()));
+        } else {
+            // handed: take the message from the sender's packet.
+            token t{mine.peer};
+            take_guard g{t.p, std::uncaught_exceptions()};
+            return std::forward<Make>(make)(std::move(*t.p->src));
+        }
+    }
+
+  private:
+    // Tells a sender whose message we moved (or failed to move) what happened. Last access.
+    struct take_guard {
+        packet* p;
+        int exceptions;
+        ~take_guard() {
+            const bool threw = throwing_move && std::uncaught_exceptions() > exceptions;
+            p->state.store(threw ? retry : taken, std::memory_order_release);
+        }
+    };
+
+    // Destroys the moved-from message a sender wrote into our own packet.
+    struct own_guard {
+        packet* p;
+        ~own_guard() { std::destroy_at(p->get()); }
+    };
+
+    mutable sync::mutex mutex_;
+    waker senders_;
+    waker receivers_;
+    bool disconnected_ = false;
+};
+
+}  // namespace courier::detail

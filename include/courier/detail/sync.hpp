@@ -1,0 +1,58 @@
+// The sync policy: every shared-state primitive the engine uses comes from here.
+//
+// Flavors, wakers and contexts never name std::atomic, std::mutex or a futex directly; they use
+// courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id}. A model
+// checker build (COURIER_SYNC_RELACY) substitutes its own primitives here, so the very same flavor
+// code is explored under every interleaving. Memory orders are passed explicitly everywhere; the
+// engine uses no standalone fences (ThreadSanitizer does not model them): publication is always a
+// release store or RMW on the atomic that carries the state, paired with an acquire on the reader's
+// side.
+#pragma once
+
+#include <cstdint>
+
+#if defined(COURIER_SYNC_RELACY)
+#include "courier/detail/sync_relacy.hpp"
+#else
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <immintrin.h>
+#endif
+
+namespace courier::detail::sync {
+
+template <class T>
+using atomic = std::atomic<T>;
+using mutex = std::mutex;
+template <class M>
+using lock_guard = std::lock_guard<M>;
+template <class M>
+using unique_lock = std::unique_lock<M>;
+
+/// A hint that the caller is busy-waiting (PAUSE on x86, YIELD on Arm).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+    _mm_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    asm volatile("yield" ::: "memory");
+#endif
+}
+
+/// Give the processor to another runnable thread.
+inline void yield_now() noexcept {
+    std::this_thread::yield();
+}
+
+/// A cheap identity of the calling thread (the address of a thread_local), never 0.
+inline std::uintptr_t thread_id() noexcept {
+    thread_local char marker;
+    return reinterpret_cast<std::uintptr_t>(&marker);
+}
+
+}  // namespace courier::detail::sync
+
+#endif

@@ -1,0 +1,201 @@
+// waker: the queue of operations blocked on one side of one channel.
+//
+// Entries are intrusive: a waiter_entry lives in the blocked thread's stack frame next to its
+// context, so registering allocates nothing. Two lists:
+//   selectors  operations waiting to be paired (a blocked send, recv, or a select arm); a notify
+//              selects the first one whose context is still waiting, in FIFO order;
+//   observers  select's ready() watchers: woken on every notify, never paired.
+// A waker is not thread-safe; sync_waker wraps it in a mutex and keeps an `is_empty` flag so that
+// the common notify with nobody waiting costs one load and no lock (crossbeam-channel's SyncWaker).
+//
+// Ownership rule (see context.hpp): the thread that wins an entry's context unlinks the entry,
+// copies what it needs from it, and calls unpark() last; after that the entry may be gone.
+// Entries selected by disconnect() stay linked; their owners unregister them after waking.
+#pragma once
+
+#include <cstdint>
+
+#include "courier/detail/config.hpp"
+#include "courier/detail/context.hpp"
+#include "courier/detail/sync.hpp"
+
+namespace courier::detail {
+
+struct waiter_entry {
+    context* cx = nullptr;
+    std::uintptr_t oper = 0;  // the operation id the context is selected with
+    void* packet = nullptr;   // handed to the context of whoever pairs with this entry
+    waiter_entry* prev = nullptr;
+    waiter_entry* next = nullptr;
+    bool linked = false;
+    bool observer = false;  // queued in the observers list (select's ready()) rather than selectors
+};
+
+/// What a notifier learned from the entry it selected (the entry itself may be gone by then).
+struct selected_entry {
+    std::uintptr_t oper = 0;
+    void* packet = nullptr;
+};
+
+class waker {
+  public:
+    struct list {
+        waiter_entry* head = nullptr;
+        waiter_entry* tail = nullptr;
+
+        bool empty() const noexcept { return head == nullptr; }
+
+        void push_back(waiter_entry& e) noexcept {
+            e.prev = tail;
+            e.next = nullptr;
+            e.linked = true;
+            if (tail != nullptr) {
+                tail->next = &e;
+            } else {
+                head = &e;
+            }
+            tail = &e;
+        }
+
+        void unlink(waiter_entry& e) noexcept {
+            (e.prev != nullptr ? e.prev->next : head) = e.next;
+            (e.next != nullptr ? e.next->prev : tail) = e.prev;
+            e.prev = e.next = nullptr;
+            e.linked = false;
+        }
+    };
+
+    void register_op(waiter_entry& e) noexcept {
+        e.observer = false;
+        selectors_.push_back(e);
+    }
+    void watch(waiter_entry& e) noexcept {
+        e.observer = true;
+        observers_.push_back(e);
+    }
+
+    /// Removes `e` if it is still queued (in either list); true if it was.
+    bool unregister(waiter_entry& e) noexcept {
+        if (!e.linked) {
+            return false;
+        }
+        (e.observer ? observers_ : selectors_).unlink(e);
+        return true;
+    }
+
+    /// Pairs with the first waiting operation of another thread: selects its context with the
+    /// entry's operation id, hands over the entry's packet, unlinks it and wakes it.
+    bool try_select(selected_entry* out = nullptr) noexcept {
+        const std::uintptr_t me = sync::thread_id();
+        for (waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
+            context* cx = e->cx;
+            if (cx->thread() == me || !cx->try_select(e->oper)) {
+                continue;
+            }
+            cx->store_packet(e->packet);
+            if (out != nullptr) {
+                *out = selected_entry{e->oper, e->packet};
+            }
+            selectors_.unlink(*e);
+            COURIER_PERTURB();
+            cx->unpark();  // last access to *e and *cx
+            return true;
+        }
+        return false;
+    }
+
+    /// True if some operation of another thread is waiting and could be paired now.
+    bool can_select() const noexcept {
+        const std::uintptr_t me = sync::thread_id();
+        for (const waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
+            if (e->cx->thread() != me && e->cx->selected() == sel_waiting) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// Wakes every observer (select's ready()); each is selected with its own operation id.
+    void notify_observers() noexcept {
+        while (waiter_entry* e = observers_.head) {
+            context* cx = e->cx;
+            const std::uintptr_t oper = e->oper;
+            observers_.unlink(*e);
+            if (cx->try_select(oper)) {
+                cx->unpark();  // last access to *e and *cx
+            }
+        }
+    }
+
+    /// The channel disconnected: every waiting operation is selected as disconnected and woken.
+    /// Their entries stay queued; each owner unregisters its own after waking.
+    void disconnect() noexcept {
+        for (waiter_entry* e = selectors_.head; e != nullptr;) {
+            waiter_entry* next = e->next;  // read before the owner can run
+            if (e->cx->try_select(sel_disconnected)) {
+                COURIER_PERTURB();
+                e->cx->unpark();
+            }
+            e = next;
+        }
+        notify_observers();
+    }
+
+    bool empty() const noexcept { return selectors_.empty() && observers_.empty(); }
+
+  private:
+    list selectors_;
+    list observers_;
+};
+
+/// A waker behind a mutex, with a lock-free check for the common case of nobody waiting.
+class sync_waker {
+  public:
+    void register_op(waiter_entry& e) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        inner_.register_op(e);
+        // seq_cst: ordered before the registering thread's re-check of the channel state, and
+        // the notifier's load in notify() is ordered after its own state change (a Dekker pair).
+        is_empty_.store(false, std::memory_order_seq_cst);
+    }
+
+    void watch(waiter_entry& e) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        inner_.watch(e);
+        is_empty_.store(false, std::memory_order_seq_cst);
+    }
+
+    bool unregister(waiter_entry& e) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        const bool was_linked = inner_.unregister(e);
+        is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
+        return was_linked;
+    }
+
+    /// Wakes one waiting operation of another thread, and every observer.
+    void notify() {
+        // seq_cst: see register_op(); the caller's state change precedes this load.
+        if (is_empty_.load(std::memory_order_seq_cst)) {
+            return;
+        }
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        if (!is_empty_.load(std::memory_order_relaxed)) {
+            inner_.try_select();
+            inner_.notify_observers();
+            is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
+        }
+    }
+
+    void disconnect() {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        inner_.disconnect();
+        is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
+    }
+
+  private:
+    sync::mutex mutex_;
+    waker inner_;
+    sync::atomic<bool> is_empty_{true};
+};
+
+}  // namespace courier::detail
