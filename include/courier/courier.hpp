@@ -6,3 +6,5 @@
 #include "courier/expected.hpp"  // IWYU pragma: export
 #include "courier/mpmc.hpp"      // IWYU pragma: export
 #include "courier/mpsc.hpp"      // IWYU pragma: export
+#include "courier/select.hpp"    // IWYU pragma: export
+#include "courier/timer.hpp"     // IWYU pragma: export

@@ -20,6 +20,10 @@
 #include "courier/error.hpp"
 #include "courier/expected.hpp"
 
+namespace courier::detail {
+struct timer_factory;
+}  // namespace courier::detail
+
 namespace courier::mpmc {
 
 template <class T>
@@ -148,6 +152,7 @@ class receiver {
     friend std::pair<sender<T>, receiver<T>> channel<T>();
     friend std::pair<sender<T>, receiver<T>> sync_channel<T>(std::size_t);
     friend struct detail::access;
+    friend struct detail::timer_factory;
     explicit receiver(detail::chan<T>* c) noexcept : core_(c) {}
 
     detail::receiver_core<T> core_;

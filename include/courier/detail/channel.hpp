@@ -25,6 +25,7 @@
 #include "courier/detail/context.hpp"
 #include "courier/detail/flavors/array.hpp"
 #include "courier/detail/flavors/list.hpp"
+#include "courier/detail/flavors/timer.hpp"
 #include "courier/detail/flavors/zero.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
@@ -36,6 +37,14 @@ template <class F>
 struct is_zero_flavor : std::false_type {};
 template <class T>
 struct is_zero_flavor<zero_flavor<T>> : std::true_type {};
+template <class F>
+struct is_timer_flavor : std::false_type {};
+template <class T>
+struct is_timer_flavor<timer_flavor<T>> : std::true_type {};
+
+/// Flavors that implement the blocking operations themselves (the rest use queue_send/queue_recv).
+template <class F>
+inline constexpr bool has_own_blocking_v = is_zero_flavor<F>::value || is_timer_flavor<F>::value;
 
 // ---- the blocking loop of the queue flavors ------------------------------------------------
 
@@ -153,12 +162,18 @@ class chan {
                   "courier: the message type must be an object type (not a reference or array)");
 
   public:
-    using flavors = std::variant<array_flavor<T>, list_flavor<T>, zero_flavor<T>>;
+    using value_type = T;
+    using flavors = std::variant<array_flavor<T>, list_flavor<T>, zero_flavor<T>, timer_flavor<T>>;
 
     struct unbounded_tag {};
 
     explicit chan(unbounded_tag) : flavor_(std::in_place_type<list_flavor<T>>) {}
     explicit chan(std::size_t capacity) : flavor_(make_bounded(capacity)) {}
+
+    /// A receive-only timer channel: it has no sender side, so the receivers alone own it.
+    template <class... Args>
+    explicit chan(std::in_place_type_t<timer_flavor<T>> tag, Args&&... args)
+        : flavor_(tag, std::forward<Args>(args)...), senders_(0), destroy_(true) {}
 
     chan(const chan&) = delete;
     chan& operator=(const chan&) = delete;
@@ -177,7 +192,9 @@ class chan {
 
     op_status send(T& msg, deadline& dl) {
         return visit([&](auto& f) {
-            if constexpr (is_zero_flavor<std::decay_t<decltype(f)>>::value) {
+            if constexpr (is_timer_flavor<std::decay_t<decltype(f)>>::value) {
+                return op_status::disconnected;  // a timer channel has no senders
+            } else if constexpr (is_zero_flavor<std::decay_t<decltype(f)>>::value) {
                 return f.send(msg, dl);
             } else {
                 return queue_send(f, msg, dl);
@@ -187,7 +204,9 @@ class chan {
 
     op_status try_send(T& msg) {
         return visit([&](auto& f) {
-            if constexpr (is_zero_flavor<std::decay_t<decltype(f)>>::value) {
+            if constexpr (is_timer_flavor<std::decay_t<decltype(f)>>::value) {
+                return op_status::disconnected;
+            } else if constexpr (is_zero_flavor<std::decay_t<decltype(f)>>::value) {
                 return f.try_send(msg);
             } else {
                 return queue_try_send(f, msg);
@@ -199,7 +218,7 @@ class chan {
     auto recv(deadline& dl, Make&& make, Fail&& fail)
         -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
         return visit([&](auto& f) -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
-            if constexpr (is_zero_flavor<std::decay_t<decltype(f)>>::value) {
+            if constexpr (has_own_blocking_v<std::decay_t<decltype(f)>>) {
                 return f.recv(dl, make, fail);
             } else {
                 return queue_recv(f, dl, make, fail);
@@ -211,7 +230,7 @@ class chan {
     auto try_recv(Make&& make, Fail&& fail)
         -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
         return visit([&](auto& f) -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
-            if constexpr (is_zero_flavor<std::decay_t<decltype(f)>>::value) {
+            if constexpr (has_own_blocking_v<std::decay_t<decltype(f)>>) {
                 return f.try_recv(make, fail);
             } else {
                 return queue_try_recv(f, make, fail);
@@ -243,6 +262,8 @@ class chan {
                 return f.capacity();
             } else if constexpr (std::is_same_v<F, zero_flavor<T>>) {
                 return std::size_t{0};
+            } else if constexpr (std::is_same_v<F, timer_flavor<T>>) {
+                return f.capacity();
             } else {
                 return std::nullopt;
             }
@@ -302,7 +323,7 @@ class chan {
     flavors flavor_;
     sync::atomic<std::size_t> senders_{1};
     sync::atomic<std::size_t> receivers_{1};
-    sync::atomic<bool> destroy_{false};
+    sync::atomic<bool> destroy_{false};  // set by the first side to finish
 };
 
 }  // namespace courier::detail

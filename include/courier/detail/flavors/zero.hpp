@@ -7,12 +7,14 @@
 // partner's stack. Otherwise it queues its own packet and waits.
 //
 // Packet states (one packet per waiting operation):
+//   pending  -> offered   a waiting sender's message is at `src` (a blocking send offers at once;
+//                         a selector's send operation offers when it is completed);
+//   offered  -> taken     a receiver moved the message out of a waiting sender's packet;
+//   offered  -> retry     that move threw: the message is still the sender's, which sends again;
 //   pending  -> written   a sender moved the message into a waiting receiver's packet (only when
 //                         T's move cannot throw: the sender does not wait for the receiver);
 //   pending  -> handed    a sender gave a waiting receiver the address of its own packet (T's move
 //                         may throw: the message stays with the sender until taken);
-//   pending  -> taken     a receiver moved the message out of a waiting sender's packet;
-//   pending  -> retry     that move threw: the message is still the sender's, which sends again.
 // The thread that moves a packet out of pending makes that store its last access to the packet.
 #pragma once
 
@@ -38,7 +40,7 @@ class zero_flavor {
     static constexpr bool throwing_move = !std::is_nothrow_move_constructible_v<T>;
 
   public:
-    enum packet_state : std::uint8_t { pending, written, handed, taken, retry };
+    enum packet_state : std::uint8_t { pending, offered, written, handed, taken, retry };
 
     struct packet {
         T* src = nullptr;        // a waiting sender's message
@@ -48,17 +50,29 @@ class zero_flavor {
 
         T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
 
-        std::uint8_t wait_done() const noexcept {
+        /// Waits until the state leaves `from` (or `from2`), returns the new state.
+        std::uint8_t wait_past(std::uint8_t from, std::uint8_t from2) const noexcept {
             backoff b;
             for (;;) {
                 // pairs with the release store of whoever completed the hand-off
                 const std::uint8_t s = state.load(std::memory_order_acquire);
-                if (s != pending) {
+                if (s != from && s != from2) {
                     return s;
                 }
                 b.snooze();
             }
         }
+        /// A receiver's own packet: waits for a sender's write or hand-over.
+        std::uint8_t wait_filled() const noexcept { return wait_past(pending, pending); }
+        /// A sender's packet: waits until a receiver took the message (or must retry).
+        std::uint8_t wait_done() const noexcept { return wait_past(pending, offered); }
+
+        /// A sender's message is available at `m` from now on.
+        void offer(T* m) noexcept {
+            src = m;
+            state.store(offered, std::memory_order_release);  // pairs with wait_offered()
+        }
+        void wait_offered() const noexcept { wait_past(pending, pending); }
     };
 
     /// The partner's packet: `p == nullptr` means the channel is disconnected.
@@ -101,7 +115,7 @@ class zero_flavor {
             return op_status::ok;
         } else {
             packet mine;
-            mine.src = std::addressof(msg);
+            mine.offer(std::addressof(msg));
             p->peer = &mine;
             p->state.store(handed, std::memory_order_release);  // last access to *p
             return mine.wait_done() == taken ? op_status::ok : op_status::full;
@@ -128,6 +142,7 @@ class zero_flavor {
     /// throws, the sender is told to retry and keeps its message; the exception propagates.
     template <class Make>
     auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        t.p->wait_offered();  // a selector's send may offer its message after being selected
         take_guard g{t.p, throwing_move ? std::uncaught_exceptions() : 0};
         return std::forward<Make>(make)(std::move(*t.p->src));
     }
@@ -155,7 +170,7 @@ class zero_flavor {
             }
             context cx;
             packet mine;
-            mine.src = std::addressof(msg);
+            mine.offer(std::addressof(msg));
             waiter_entry entry{&cx, reinterpret_cast<std::uintptr_t>(&t), &mine};
             senders_.register_op(entry);
             receivers_.notify_observers();
@@ -290,16 +305,16 @@ class zero_flavor {
     template <class Make>
     auto take_from_own(packet& mine, Make&& make)
         -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
-        const std::uint8_t s = mine.wait_done();
+        const std::uint8_t s = mine.wait_filled();
         if constexpr (!throwing_move) {
             static_cast<void>(s);
             own_guard g{&mine};
             return std::forward<Make>(make)(std::move(*mine.get()));
         } else {
             // handed: take the message from the sender's packet.
+            static_cast<void>(s);
             token t{mine.peer};
-            take_guard g{t.p, std::uncaught_exceptions()};
-            return std::forward<Make>(make)(std::move(*t.p->src));
+            return read(t, std::forward<Make>(make));
         }
     }
 

@@ -1,0 +1,147 @@
+// timer flavor: the receive-only channels behind courier::after, courier::tick and courier::never.
+//
+// A timer channel has no senders and never disconnects. Its state is one atomic: the steady-clock
+// time (in clock ticks) of the next delivery.
+//   never: next delivery = never (no message, ever);
+//   at:    next delivery = the instant; delivering sets it to never (one message, then empty);
+//   tick:  next delivery = the next period's instant; delivering advances it by one period (by
+//          more when receivers fell behind: missed ticks are dropped, as Go's ticker does).
+// Delivery is a CAS on that word, so with several receivers each tick goes to exactly one.
+// Waiting is a plain timed sleep: nothing ever wakes a timer's receiver early except its clock.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "courier/detail/context.hpp"
+#include "courier/detail/status.hpp"
+#include "courier/detail/sync.hpp"
+
+namespace courier::detail {
+
+template <class T>
+class timer_flavor {
+  public:
+    using rep = clock::duration::rep;
+    static constexpr rep never_rep = std::numeric_limits<rep>::max();
+
+    /// The delivered time, when a receive has claimed one.
+    struct token {
+        clock::time_point when{};
+        bool disconnected() const noexcept { return false; }
+    };
+
+    struct never_tag {};
+
+    explicit timer_flavor(never_tag) noexcept : next_(never_rep), period_(0) {}
+    timer_flavor(clock::time_point first, clock::duration period) noexcept
+        : next_(first.time_since_epoch().count()), period_(period.count()) {}
+
+    timer_flavor(const timer_flavor&) = delete;
+    timer_flavor& operator=(const timer_flavor&) = delete;
+
+    /// Claims the delivery that is due now, if any.
+    bool start_recv(token& t) noexcept {
+        rep next = next_.load(std::memory_order_acquire);
+        for (;;) {
+            if (next == never_rep) {
+                return false;
+            }
+            const rep now = clock::now().time_since_epoch().count();
+            if (now < next) {
+                return false;
+            }
+            rep after = never_rep;
+            if (period_ > 0) {
+                after = next + period_;
+                if (after <= now) {
+                    after = now + period_;  // receivers fell behind: drop the missed ticks
+                }
+            }
+            // acq_rel: exactly one receiver claims each delivery.
+            if (next_.compare_exchange_weak(next, after, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+                t.when = clock::time_point(clock::duration(next));
+                return true;
+            }
+        }
+    }
+
+    template <class Make>
+    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        if constexpr (std::is_constructible_v<T, clock::time_point>) {
+            return std::forward<Make>(make)(T(t.when));
+        } else {
+            // Only never<T>() uses this flavor with another T, and it never delivers.
+            std::terminate();
+        }
+    }
+
+    /// The next delivery time, or nullopt for never.
+    std::optional<clock::time_point> next_delivery() const noexcept {
+        const rep next = next_.load(std::memory_order_acquire);
+        if (next == never_rep) {
+            return std::nullopt;
+        }
+        return clock::time_point(clock::duration(next));
+    }
+
+    template <class Make, class Fail>
+    auto recv(deadline& dl, Make&& make, Fail&& fail)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        for (;;) {
+            token t;
+            if (start_recv(t)) {
+                return read(t, std::forward<Make>(make));
+            }
+            if (dl.expired()) {
+                return std::forward<Fail>(fail)(op_status::timeout);
+            }
+            std::optional<clock::time_point> wake = next_delivery();
+            const deadline_t& limit = dl.steady();
+            if (limit && (!wake || *limit < *wake)) {
+                wake = limit;
+            }
+            if (wake) {
+                std::this_thread::sleep_until(*wake);
+            } else {
+                // Neither a delivery nor a deadline: sleep in long steps (never returns a message).
+                std::this_thread::sleep_for(std::chrono::hours(1));
+            }
+        }
+    }
+
+    template <class Make, class Fail>
+    auto try_recv(Make&& make, Fail&& fail)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        token t;
+        if (start_recv(t)) {
+            return read(t, std::forward<Make>(make));
+        }
+        return std::forward<Fail>(fail)(op_status::empty);
+    }
+
+    bool disconnect() noexcept { return false; }
+    bool disconnect_receivers() noexcept { return false; }
+    bool is_disconnected() const noexcept { return false; }
+
+    std::size_t len() const noexcept { return is_empty() ? 0 : 1; }
+    bool is_empty() const noexcept {
+        const rep next = next_.load(std::memory_order_acquire);
+        return next == never_rep || clock::now().time_since_epoch().count() < next;
+    }
+    bool is_full() const noexcept { return !is_empty(); }
+    std::size_t capacity() const noexcept { return period_ == 0 && !next_delivery() ? 0 : 1; }
+
+  private:
+    sync::atomic<rep> next_;
+    rep period_;
+};
+
+}  // namespace courier::detail

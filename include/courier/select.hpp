@@ -1,0 +1,450 @@
+// select: wait on several channel operations at once and complete exactly one of them.
+//
+//   std::size_t fired = courier::select(
+//       courier::on_recv(rx1, [&](courier::expected<int, courier::recv_error> m) { ... }),
+//       courier::on_send(tx, value, [&](courier::expected<void, courier::send_error<V>> r) { ...
+//       }), courier::on_timeout(50ms, [&] { ... }));   // or on_deadline(tp, f), or on_default(f)
+//
+// Works with the receivers and senders of courier::channel, courier::sync_channel and
+// courier::mpmc, and with the timer receivers (after, tick, never), in any mix of element types. An
+// operation on a disconnected channel is ready (its handler gets the error); when several are
+// ready, one is chosen uniformly at random. Waiting registers with every channel and parks once (no
+// polling).
+//
+// courier::selector is the same for a list of operations known only at run time.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "courier/detail/channel.hpp"
+#include "courier/detail/handle.hpp"
+#include "courier/detail/select_ops.hpp"
+#include "courier/detail/status.hpp"
+#include "courier/error.hpp"
+#include "courier/expected.hpp"
+#include "courier/mpmc.hpp"
+#include "courier/mpsc.hpp"
+
+namespace courier {
+
+namespace detail {
+
+template <class H>
+using handle_value_t =
+    typename std::remove_pointer_t<decltype(access::chan_of(std::declval<const H&>()))>::value_type;
+
+template <class H>
+concept receiver_handle = std::is_same_v<H, receiver<handle_value_t<H>>> ||
+    std::is_same_v<H, mpmc::receiver<handle_value_t<H>>>;
+
+template <class H>
+concept sender_handle = std::is_same_v<H, sender<handle_value_t<H>>> ||
+    std::is_same_v<H, sync_sender<handle_value_t<H>>> ||
+    std::is_same_v<H, mpmc::sender<handle_value_t<H>>>;
+
+// ---- the arms of select(...) ------------------------------------------------------------------
+
+template <class T, class F>
+struct recv_arm {
+    recv_op<T> op;
+    F handler;
+
+    bool fire() {
+        using result = expected<T, recv_error>;
+        handler(op.complete([](T&& v) { return result(std::in_place, std::move(v)); },
+                            [](op_status) { return result(unexpect, recv_error{}); }));
+        return true;
+    }
+};
+
+template <class T, class F>
+struct send_arm {
+    T value;
+    F handler;
+    send_op<T> op;
+
+    send_arm(chan<T>* c, T&& v, F&& f)
+        : value(std::move(v)), handler(std::move(f)), op(c, std::addressof(value)) {}
+    send_arm(send_arm&& other)
+        : value(std::move(other.value)),
+          handler(std::move(other.handler)),
+          op(other.op.channel(), std::addressof(value)) {}
+
+    bool fire() {
+        const op_status s = op.complete(value);
+        if (s == op_status::full) {
+            return false;  // a rendezvous receiver's move threw: the message is ours, select again
+        }
+        if (s == op_status::ok) {
+            handler(expected<void, send_error<T>>());
+        } else {
+            handler(expected<void, send_error<T>>(unexpect, send_error<T>{std::move(value)}));
+        }
+        return true;
+    }
+};
+
+template <class F>
+struct timeout_arm {
+    deadline dl;
+    F handler;
+};
+
+template <class Clock, class Duration, class F>
+struct deadline_arm {
+    std::chrono::time_point<Clock, Duration> tp;
+    F handler;
+};
+
+template <class F>
+struct default_arm {
+    F handler;
+};
+
+template <class A>
+struct is_channel_arm : std::false_type {};
+template <class T, class F>
+struct is_channel_arm<recv_arm<T, F>> : std::true_type {};
+template <class T, class F>
+struct is_channel_arm<send_arm<T, F>> : std::true_type {};
+
+template <class A>
+struct is_wait_arm : std::false_type {};
+template <class F>
+struct is_wait_arm<timeout_arm<F>> : std::true_type {};
+template <class C, class D, class F>
+struct is_wait_arm<deadline_arm<C, D, F>> : std::true_type {};
+template <class F>
+struct is_wait_arm<default_arm<F>> : std::true_type {};
+
+}  // namespace detail
+
+/// A receive arm: `handler(expected<T, recv_error>)` runs if this arm fires.
+template <class Rx, class F>
+requires detail::receiver_handle<std::remove_cvref_t<Rx>>
+auto on_recv(const Rx& rx, F&& handler) {
+    using T = detail::handle_value_t<std::remove_cvref_t<Rx>>;
+    return detail::recv_arm<T, std::decay_t<F>>{detail::recv_op<T>(detail::access::chan_of(rx)),
+                                                std::forward<F>(handler)};
+}
+
+/// A send arm: sends `value`; `handler(expected<void, send_error<T>>)` runs if this arm fires (a
+/// failed send hands the value back in the error). If another arm fires, the value is destroyed
+/// with the arm.
+template <class Tx, class V, class F>
+requires detail::sender_handle<std::remove_cvref_t<Tx>>
+auto on_send(const Tx& tx, V&& value, F&& handler) {
+    using T = detail::handle_value_t<std::remove_cvref_t<Tx>>;
+    return detail::send_arm<T, std::decay_t<F>>(detail::access::chan_of(tx),
+                                                T(std::forward<V>(value)),
+                                                std::decay_t<F>(std::forward<F>(handler)));
+}
+
+/// Fires `handler()` if no operation completes within `d` (measured from the select call).
+template <class Rep, class Period, class F>
+auto on_timeout(std::chrono::duration<Rep, Period> d, F&& handler) {
+    return detail::timeout_arm<std::decay_t<F>>{detail::deadline::after(d),
+                                                std::forward<F>(handler)};
+}
+
+/// Fires `handler()` if no operation completes before `tp` (any clock).
+template <class Clock, class Duration, class F>
+auto on_deadline(std::chrono::time_point<Clock, Duration> tp, F&& handler) {
+    return detail::deadline_arm<Clock, Duration, std::decay_t<F>>{tp, std::forward<F>(handler)};
+}
+
+/// Fires `handler()` at once if no operation is ready: select never blocks.
+template <class F>
+auto on_default(F&& handler) {
+    return detail::default_arm<std::decay_t<F>>{std::forward<F>(handler)};
+}
+
+/// Blocks until exactly one arm's operation completes (or its timeout/deadline/default arm
+/// applies), runs only that arm's handler, and returns the arm's zero-based index. When several
+/// operations are ready, one is chosen uniformly at random. A completed receive's matching send
+/// happens-before its handler runs.
+template <class... Arms>
+std::size_t select(Arms&&... arms) {
+    static_assert(sizeof...(Arms) > 0, "courier::select needs at least one arm");
+    constexpr std::size_t n_wait =
+        (std::size_t{detail::is_wait_arm<std::decay_t<Arms>>::value} + ... + 0);
+    static_assert(n_wait <= 1,
+                  "courier::select takes at most one of on_timeout, on_deadline, on_default");
+    static_assert(((detail::is_wait_arm<std::decay_t<Arms>>::value ||
+                    detail::is_channel_arm<std::decay_t<Arms>>::value) &&
+                   ...),
+                  "courier::select arms are made with on_recv, on_send, on_timeout, on_deadline "
+                  "and on_default");
+    constexpr std::size_t n_ops = sizeof...(Arms) - n_wait;
+
+    auto all = std::forward_as_tuple(arms...);
+    std::array<detail::select_op*, n_ops == 0 ? 1 : n_ops> ops{};
+    std::array<std::size_t, n_ops == 0 ? 1 : n_ops> arm_of{};  // op index -> arm index
+    std::array<std::size_t, n_ops == 0 ? 1 : n_ops> order{};
+    std::size_t wait_index = sizeof...(Arms);
+    detail::deadline dl = detail::deadline::never();
+    bool nonblocking = false;
+    {
+        std::size_t k = 0;
+        std::size_t i = 0;
+        auto collect = [&](auto& arm) {
+            using A = std::decay_t<decltype(arm)>;
+            if constexpr (detail::is_channel_arm<A>::value) {
+                ops[k] = &arm.op;
+                arm_of[k] = i;
+                ++k;
+            } else {
+                wait_index = i;
+                if constexpr (std::is_same_v<A, detail::default_arm<decltype(arm.handler)>>) {
+                    nonblocking = true;
+                } else if constexpr (requires { arm.tp; }) {
+                    dl = detail::deadline::at(arm.tp);
+                } else {
+                    dl = arm.dl;
+                }
+            }
+            ++i;
+        };
+        std::apply([&](auto&... a) { (collect(a), ...); }, all);
+    }
+
+    for (;;) {
+        const auto picked = detail::run_select(ops.data(), order.data(), n_ops, dl, nonblocking);
+        std::size_t fired = wait_index;
+        if (picked) {
+            fired = arm_of[*picked];
+        }
+        bool done = true;
+        std::size_t i = 0;
+        auto run = [&](auto& arm) {
+            if (i++ != fired) {
+                return;
+            }
+            using A = std::decay_t<decltype(arm)>;
+            if constexpr (detail::is_channel_arm<A>::value) {
+                done = arm.fire();
+            } else {
+                arm.handler();
+            }
+        };
+        std::apply([&](auto&... a) { (run(a), ...); }, all);
+        if (done) {
+            return fired;
+        }
+    }
+}
+
+// ---- the dynamic selector ---------------------------------------------------------------------
+
+class selector;
+
+/// The operation a selector chose, reserved and waiting to be completed with recv() or send() on
+/// the handle it was registered for. It must be completed: destroying it uncompleted terminates
+/// the program (the reservation would otherwise block the channel).
+/// Thread safety: not to be shared between threads.
+class selected_operation {
+  public:
+    selected_operation(selected_operation&& other) noexcept
+        : sel_(std::exchange(other.sel_, nullptr)), index_(other.index_) {}
+    selected_operation& operator=(selected_operation&&) = delete;
+    selected_operation(const selected_operation&) = delete;
+    selected_operation& operator=(const selected_operation&) = delete;
+    ~selected_operation() {
+        if (sel_ != nullptr) {
+            std::fputs("courier: a selected operation was destroyed without being completed\n",
+                       stderr);
+            std::terminate();
+        }
+    }
+
+    /// The index the selector returned when this operation was added.
+    std::size_t index() const noexcept { return index_; }
+
+    /// Completes a selected receive on `rx` (the handle it was registered for). Throws
+    /// std::invalid_argument if `rx` is not that handle's channel or the operation is a send.
+    template <class Rx>
+    requires detail::receiver_handle<Rx> expected<detail::handle_value_t<Rx>, recv_error> recv(
+        const Rx& rx);
+
+    /// Completes a selected send on `tx` with `value`. Throws std::invalid_argument if `tx` is not
+    /// the registered handle's channel or the operation is a receive.
+    template <class Tx, class V>
+    requires detail::sender_handle<Tx> expected<void, send_error<detail::handle_value_t<Tx>>> send(
+        const Tx& tx, V&& value);
+
+  private:
+    friend class selector;
+    selected_operation(selector* s, std::size_t i) noexcept : sel_(s), index_(i) {}
+
+    selector* sel_;
+    std::size_t index_;
+};
+
+/// A run-time list of operations to select over. The handles must outlive the selector.
+/// Thread safety: a selector is used by one thread at a time.
+class selector {
+  public:
+    selector() = default;
+    selector(const selector&) = delete;
+    selector& operator=(const selector&) = delete;
+    selector(selector&&) noexcept = default;
+    selector& operator=(selector&&) noexcept = default;
+
+    /// Adds a receive on `rx`; returns the operation's index.
+    template <class Rx>
+    requires detail::receiver_handle<Rx> std::size_t recv(const Rx& rx) {
+        using T = detail::handle_value_t<Rx>;
+        return add(std::make_unique<detail::recv_op<T>>(detail::access::chan_of(rx)), false);
+    }
+
+    /// Adds a send on `tx` (the message is given when the operation is completed); returns the
+    /// operation's index.
+    template <class Tx>
+    requires detail::sender_handle<Tx> std::size_t send(const Tx& tx) {
+        using T = detail::handle_value_t<Tx>;
+        return add(std::make_unique<detail::send_op<T>>(detail::access::chan_of(tx)), true);
+    }
+
+    /// Blocks until one operation can proceed, reserves it and returns it for completion.
+    selected_operation select() {
+        detail::deadline dl = detail::deadline::never();
+        return selected_operation(this, *pick(dl, false));
+    }
+
+    /// Like select(), but never blocks: empty when no operation is ready now.
+    std::optional<selected_operation> try_select() {
+        detail::deadline dl = detail::deadline::never();
+        return wrap(pick(dl, true));
+    }
+
+    /// Like select(), but gives up after `d`.
+    template <class Rep, class Period>
+    std::optional<selected_operation> select_timeout(std::chrono::duration<Rep, Period> d) {
+        auto dl = detail::deadline::after(d);
+        return wrap(pick(dl, false));
+    }
+
+    /// Like select(), but gives up at `tp` (any clock).
+    template <class Clock, class Duration>
+    std::optional<selected_operation> select_deadline(std::chrono::time_point<Clock, Duration> tp) {
+        auto dl = detail::deadline::at(tp);
+        return wrap(pick(dl, false));
+    }
+
+    /// Blocks until one operation is ready and returns its index without performing it. By the
+    /// time the caller acts, another thread may have taken the opportunity (use try_* then).
+    std::size_t ready() {
+        detail::deadline dl = detail::deadline::never();
+        return *pick_ready(dl, false);
+    }
+
+    /// Like ready(), but never blocks.
+    std::optional<std::size_t> try_ready() {
+        detail::deadline dl = detail::deadline::never();
+        return pick_ready(dl, true);
+    }
+
+    /// Like ready(), but gives up after `d`.
+    template <class Rep, class Period>
+    std::optional<std::size_t> ready_timeout(std::chrono::duration<Rep, Period> d) {
+        auto dl = detail::deadline::after(d);
+        return pick_ready(dl, false);
+    }
+
+    /// The number of operations added.
+    std::size_t size() const noexcept { return ops_.size(); }
+
+  private:
+    friend class selected_operation;
+
+    std::size_t add(std::unique_ptr<detail::select_op> op, bool is_send) {
+        ops_.push_back(std::move(op));
+        raw_.push_back(ops_.back().get());
+        is_send_.push_back(is_send);
+        order_.push_back(0);
+        return ops_.size() - 1;
+    }
+
+    std::optional<std::size_t> pick(detail::deadline& dl, bool nonblocking) {
+        if (ops_.empty()) {
+            throw std::invalid_argument("courier::selector: no operation to select from");
+        }
+        return detail::run_select(raw_.data(), order_.data(), raw_.size(), dl, nonblocking);
+    }
+
+    std::optional<std::size_t> pick_ready(detail::deadline& dl, bool nonblocking) {
+        if (ops_.empty()) {
+            throw std::invalid_argument("courier::selector: no operation to select from");
+        }
+        return detail::run_ready(raw_.data(), order_.data(), raw_.size(), dl, nonblocking);
+    }
+
+    std::optional<selected_operation> wrap(std::optional<std::size_t> i) {
+        if (!i) {
+            return std::nullopt;
+        }
+        return selected_operation(this, *i);
+    }
+
+    std::vector<std::unique_ptr<detail::select_op>> ops_;
+    std::vector<detail::select_op*> raw_;
+    std::vector<bool> is_send_;
+    std::vector<std::size_t> order_;
+};
+
+template <class Rx>
+requires detail::receiver_handle<Rx> expected<detail::handle_value_t<Rx>, recv_error>
+selected_operation::recv(const Rx& rx) {
+    using T = detail::handle_value_t<Rx>;
+    using result = expected<T, recv_error>;
+    if (sel_ == nullptr || sel_->is_send_[index_]) {
+        throw std::invalid_argument("courier::selected_operation::recv: the operation is a send");
+    }
+    auto* op = static_cast<detail::recv_op<T>*>(sel_->raw_[index_]);
+    if (op->channel() != detail::access::chan_of(rx)) {
+        throw std::invalid_argument(
+            "courier::selected_operation::recv: not the receiver this operation was added for");
+    }
+    sel_ = nullptr;
+    return op->complete([](T&& v) { return result(std::in_place, std::move(v)); },
+                        [](detail::op_status) { return result(unexpect, recv_error{}); });
+}
+
+template <class Tx, class V>
+requires detail::sender_handle<Tx> expected<void, send_error<detail::handle_value_t<Tx>>>
+selected_operation::send(const Tx& tx, V&& value) {
+    using T = detail::handle_value_t<Tx>;
+    if (sel_ == nullptr || !sel_->is_send_[index_]) {
+        throw std::invalid_argument(
+            "courier::selected_operation::send: the operation is a receive");
+    }
+    auto* op = static_cast<detail::send_op<T>*>(sel_->raw_[index_]);
+    if (op->channel() != detail::access::chan_of(tx)) {
+        throw std::invalid_argument(
+            "courier::selected_operation::send: not the sender this operation was added for");
+    }
+    sel_ = nullptr;
+    T v(std::forward<V>(value));
+    const detail::op_status s = op->complete(v);
+    if (s == detail::op_status::ok) {
+        return {};
+    }
+    if (s == detail::op_status::full) {
+        // A rendezvous receiver's move threw; the message is still ours. Send it normally.
+        return tx.send(std::move(v));
+    }
+    return expected<void, send_error<T>>(unexpect, send_error<T>{std::move(v)});
+}
+
+}  // namespace courier

@@ -1,0 +1,72 @@
+// Timer receivers for use in select (and on their own): after, tick, never.
+//
+//   courier::after(50ms)  delivers one steady_clock::time_point no earlier than 50 ms from the
+//   call,
+//                         then stays empty (it never disconnects);
+//   courier::tick(10ms)   delivers the time of each period (missed periods are dropped);
+//   courier::never<T>()   is never ready.
+// All three are ordinary courier::mpmc::receiver objects: copies share the timer, and each delivery
+// goes to exactly one receiver.
+#pragma once
+
+#include <chrono>
+#include <utility>
+
+#include "courier/detail/channel.hpp"
+#include "courier/detail/flavors/timer.hpp"
+#include "courier/detail/handle.hpp"
+#include "courier/mpmc.hpp"
+
+namespace courier {
+
+namespace detail {
+
+struct timer_factory {
+    template <class T, class... Args>
+    static mpmc::receiver<T> make(Args&&... args) {
+        auto* c = new chan<T>(std::in_place_type<timer_flavor<T>>, std::forward<Args>(args)...);
+        return mpmc::receiver<T>(c);
+    }
+};
+
+template <class Rep, class Period>
+clock::duration timer_duration(std::chrono::duration<Rep, Period> d) {
+    if (d <= d.zero()) {
+        return clock::duration::zero();
+    }
+    const auto at = deadline_after(d);
+    return at ? *at - clock::now() : clock::duration::max() / 2;
+}
+
+}  // namespace detail
+
+/// A receiver that delivers the current time once, no earlier than `d` from now.
+template <class Rep, class Period>
+mpmc::receiver<std::chrono::steady_clock::time_point> after(std::chrono::duration<Rep, Period> d) {
+    using tp = std::chrono::steady_clock::time_point;
+    const auto at = detail::deadline_after(d);
+    if (!at) {
+        return detail::timer_factory::make<tp>(typename detail::timer_flavor<tp>::never_tag{});
+    }
+    return detail::timer_factory::make<tp>(*at, detail::clock::duration::zero());
+}
+
+/// A receiver that delivers the time of each period of length `d`, the first one `d` from now.
+/// A non-positive period delivers as fast as it is received.
+template <class Rep, class Period>
+mpmc::receiver<std::chrono::steady_clock::time_point> tick(std::chrono::duration<Rep, Period> d) {
+    using tp = std::chrono::steady_clock::time_point;
+    auto period = detail::timer_duration(d);
+    if (period <= detail::clock::duration::zero()) {
+        period = detail::clock::duration(1);
+    }
+    return detail::timer_factory::make<tp>(detail::clock::now() + period, period);
+}
+
+/// A receiver that never delivers and never disconnects.
+template <class T>
+mpmc::receiver<T> never() {
+    return detail::timer_factory::make<T>(typename detail::timer_flavor<T>::never_tag{});
+}
+
+}  // namespace courier
