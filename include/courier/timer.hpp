@@ -31,11 +31,16 @@ struct timer_factory {
 
 template <class Rep, class Period>
 clock::duration timer_duration(std::chrono::duration<Rep, Period> d) {
+    using namespace std::chrono;
     if (d <= d.zero()) {
         return clock::duration::zero();
     }
-    const auto at = deadline_after(d);
-    return at ? *at - clock::now() : clock::duration::max() / 2;
+    // A century or more (hours::max() included) is "never" for practical purposes; compare in
+    // floating point so that the conversion cannot overflow.
+    if (duration<double>(d) >= duration<double>(hours(24 * 365 * 100))) {
+        return duration_cast<clock::duration>(hours(24 * 365 * 100));
+    }
+    return ceil<clock::duration>(d);  // never shorter than asked
 }
 
 }  // namespace detail

@@ -14,7 +14,8 @@
 // stamp = head + one_lap (writable in the next lap). No allocation after construction.
 //
 // Throwing moves (only compiled in when T's move constructor may throw):
-//   a write that throws leaves a *hole*: the slot is published with no message; receivers skip it.
+//   a write that throws gives its slot back when no later send has reserved after it (tail is moved
+//   back); otherwise it leaves a *hole*: the slot is published with no message; receivers skip it.
 //   a read whose move throws leaves the slot reserved and still holding the message; the slot is
 //   queued for recovery and the next receive of any receiver takes it first (order is kept: it was
 //   the oldest message).
@@ -159,6 +160,15 @@ class array_flavor {
             try {
                 std::construct_at(s.get(), std::move(msg));
             } catch (...) {
+                // Give the slot back if no later send has reserved after it: receivers never claim
+                // an unpublished slot, so moving tail back leaves no trace of this send.
+                const std::size_t mine = t.stamp - 1;
+                std::size_t expected = advance(mine);
+                if (tail_->compare_exchange_strong(expected, mine, std::memory_order_seq_cst,
+                                                   std::memory_order_relaxed)) {
+                    senders_.notify();
+                    throw;
+                }
                 s.extra.hole = true;
                 s.stamp.store(t.stamp, std::memory_order_release);
                 receivers_.notify();

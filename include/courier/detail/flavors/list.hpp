@@ -222,6 +222,7 @@ class list_flavor {
             try {
                 std::construct_at(s.get(), std::move(msg));
             } catch (...) {
+                holes_.fetch_add(1, std::memory_order_relaxed);  // len() does not count holes
                 s.state.fetch_or(write_bit | hole_bit, std::memory_order_release);
                 receivers_.notify();
                 throw;
@@ -296,6 +297,7 @@ class list_flavor {
                 if constexpr (throwing_move) {
                     slot& s = blk->slots[offset];
                     if (s.wait_write() & hole_bit) {
+                        holes_.fetch_sub(1, std::memory_order_relaxed);
                         finish_read(t);
                         head = head_->index.load(std::memory_order_acquire);
                         blk = head_->blk.load(std::memory_order_acquire);
@@ -365,7 +367,12 @@ class list_flavor {
                 // Remove the unused position of every lap in between.
                 const std::size_t lo = head / lap;
                 const std::size_t hi = tail / lap;
-                return tail - head - (hi - lo);
+                const std::size_t n = tail - head - (hi - lo);
+                if constexpr (throwing_move) {
+                    const std::size_t h = holes_.load(std::memory_order_relaxed);
+                    return n > h ? n - h : 0;
+                }
+                return n;
             }
         }
     }
@@ -509,6 +516,7 @@ class list_flavor {
     // Recovery queue (throwing moves only; unused otherwise).
     sync::mutex recovery_mutex_;
     sync::atomic<std::size_t> recovering_{0};
+    sync::atomic<std::size_t> holes_{0};  // published holes not yet skipped by a receiver
     slot* recovery_head_ = nullptr;
     slot* recovery_tail_ = nullptr;
 };

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Tests courier's packaging the way a user meets it:
+#   1. configure courier alone, `cmake --install` it into a temporary prefix, check the files;
+#   2. build and run a project that does find_package(courier CONFIG REQUIRED) on that prefix;
+#   3. build and run a project that does add_subdirectory(<courier source tree>).
+#
+#   tests/packaging/run.sh [work_dir]
+#
+# work_dir (default: a temporary directory, removed afterwards) is emptied first.
+# Environment: CMAKE_COMMAND (default cmake), CXX, CMAKE_GENERATOR are used when set.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source_dir="$(cd "$here/../.." && pwd)"
+cmake_command="${CMAKE_COMMAND:-cmake}"
+
+if (($# > 0)); then
+    work="$1"
+    rm -rf "$work"
+    mkdir -p "$work"
+else
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+fi
+prefix="$work/prefix"
+
+configure_args=()
+if [[ -n "${CXX:-}" ]]; then
+    configure_args+=("-DCMAKE_CXX_COMPILER=$CXX")
+fi
+
+step() { printf '\n-- packaging: %s\n' "$*"; }
+
+step "install courier into $prefix"
+"$cmake_command" -S "$source_dir" -B "$work/courier" "${configure_args[@]}" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
+    -DCOURIER_BUILD_TESTS=OFF -DCOURIER_BUILD_EXAMPLES=OFF -DCOURIER_BUILD_BENCH=OFF \
+    -DCOURIER_INSTALL=ON
+"$cmake_command" --build "$work/courier"
+"$cmake_command" --install "$work/courier"
+
+for file in include/courier/courier.hpp lib/cmake/courier/courierConfig.cmake \
+    lib/cmake/courier/courierConfigVersion.cmake lib/cmake/courier/courierTargets.cmake; do
+    if [[ ! -f "$prefix/$file" ]]; then
+        echo "packaging: $file was not installed" >&2
+        exit 1
+    fi
+done
+# Every public and internal header of the source tree is installed.
+while IFS= read -r header; do
+    if [[ ! -f "$prefix/include/$header" ]]; then
+        echo "packaging: include/$header was not installed" >&2
+        exit 1
+    fi
+done < <(cd "$source_dir/include" && find courier -name '*.hpp')
+
+step "find_package(courier CONFIG REQUIRED)"
+"$cmake_command" -S "$here/find_package" -B "$work/find_package" "${configure_args[@]}" \
+    -DCMAKE_PREFIX_PATH="$prefix"
+found="$(sed -n 's/^courier_DIR:PATH=//p' "$work/find_package/CMakeCache.txt")"
+if [[ "$found" != "$prefix/lib/cmake/courier" ]]; then
+    echo "packaging: find_package found courier in '$found', not in the install prefix" >&2
+    exit 1
+fi
+"$cmake_command" --build "$work/find_package"
+"$work/find_package/consumer"
+
+step "add_subdirectory(courier)"
+"$cmake_command" -S "$here/add_subdirectory" -B "$work/add_subdirectory" "${configure_args[@]}" \
+    -DCOURIER_SOURCE_DIR="$source_dir"
+"$cmake_command" --build "$work/add_subdirectory"
+"$work/add_subdirectory/consumer"
+
+step "passed"
