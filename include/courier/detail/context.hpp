@@ -26,6 +26,10 @@
 #include "courier/detail/sync.hpp"
 #include "courier/detail/wait/thread_parker.hpp"
 
+#ifndef COURIER_WAIT_YIELDS
+#define COURIER_WAIT_YIELDS 0
+#endif
+
 namespace courier::detail {
 
 #if defined(COURIER_SYNC_RELACY)
@@ -79,6 +83,12 @@ class context {
                 return settle(s, false);
             }
             b.snooze();
+        }
+        for (int i = 0; i < COURIER_WAIT_YIELDS; ++i) {
+            if (const auto s = selected(); s != sel_waiting) {
+                return settle(s, false);
+            }
+            sync::yield_now();
         }
         // Only the winner of select_ ever unparks this context, so at most one token is ever
         // made available; `have_token` records whether we consumed it already.
