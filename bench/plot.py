@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Tables and chart of courier's benchmark results.
+
+    python3 bench/plot.py bench/results/full.csv [--extra bench/results/extra.csv] [--png docs/bench.png]
+
+Reads the throughput CSV (system,case,median_s,min_s,max_s,runs) written by bench/run, prints a
+markdown table (rows = cases, columns = systems, median seconds, and for every other system its
+time divided by courier's: above 1 means courier is faster), optionally the table of the extra
+measurements (system,metric,flavor,value,unit), and draws one horizontal bar chart panel per
+flavor in the manner of crossbeam-channel's benchmark chart. A runs value of 0 marks an estimate
+(see bench/src/harness.hpp): printed with a leading ~, drawn hatched.
+"""
+
+import argparse
+import csv
+import math
+import sys
+
+FLAVORS = ["bounded0", "bounded1", "bounded", "unbounded"]
+SHAPES = ["seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both"]
+SYSTEMS = ["courier", "rust_std", "go_chan", "mutex_cv", "tbb", "boost_fiber", "moodycamel",
+           "atomic_queue", "limit"]
+COLORS = {
+    "courier": "#d62728",
+    "rust_std": "#ff7f0e",
+    "go_chan": "#1f77b4",
+    "mutex_cv": "#7f7f7f",
+    "tbb": "#2ca02c",
+    "boost_fiber": "#9467bd",
+    "moodycamel": "#8c564b",
+    "atomic_queue": "#e377c2",
+    "limit": "#000000",
+}
+EXTRA_ORDER = ["rtt_median", "rtt_p99", "rss_before", "rss_peak", "rss_after_drain",
+               "rss_after_drop", "blocked_recv_thread_cpu", "blocked_recv_process_cpu"]
+
+
+def case_key(case):
+    flavor, _, shape = case.partition("_")
+    return (FLAVORS.index(flavor) if flavor in FLAVORS else 99,
+            SHAPES.index(shape) if shape in SHAPES else 99, case)
+
+
+def system_key(system):
+    return (SYSTEMS.index(system) if system in SYSTEMS else len(SYSTEMS), system)
+
+
+def load(path):
+    """Rows of a throughput CSV as {(system, case): (median, runs)}."""
+    table = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            table[(row["system"], row["case"])] = (float(row["median_s"]), int(row["runs"]))
+    return table
+
+
+def load_extra(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def fmt_seconds(v):
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    if v >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3f}" if v >= 0.01 else f"{v:.4f}"
+
+
+def markdown_table(table):
+    systems = sorted({s for s, _ in table}, key=system_key)
+    cases = sorted({c for _, c in table}, key=case_key)
+    lines = ["| case | " + " | ".join(systems) + " |",
+             "| --- | " + " | ".join("---:" for _ in systems) + " |"]
+    for case in cases:
+        base = table.get(("courier", case))
+        cells = []
+        for system in systems:
+            entry = table.get((system, case))
+            if entry is None:
+                cells.append("–")
+                continue
+            value, runs = entry
+            text = ("~" if runs == 0 else "") + fmt_seconds(value)
+            if system != "courier" and base is not None and base[0] > 0:
+                text += f" ({value / base[0]:.2f}×)"
+            cells.append(text)
+        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def extra_table(rows):
+    """Markdown table: rows = metric/flavor, columns = systems."""
+    systems = sorted({r["system"] for r in rows}, key=system_key)
+    keys = sorted({(r["metric"], r["flavor"], r["unit"]) for r in rows},
+                  key=lambda k: (EXTRA_ORDER.index(k[0]) if k[0] in EXTRA_ORDER else 99, k[1]))
+    values = {(r["system"], r["metric"], r["flavor"]): float(r["value"]) for r in rows}
+    lines = ["| metric | flavor | unit | " + " | ".join(systems) + " |",
+             "| --- | --- | --- | " + " | ".join("---:" for _ in systems) + " |"]
+    for metric, flavor, unit in keys:
+        cells = []
+        for system in systems:
+            v = values.get((system, metric, flavor))
+            cells.append("–" if v is None else f"{v:,.0f}" if abs(v) >= 10 else f"{v:.1f}")
+        lines.append(f"| {metric} | {flavor} | {unit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def chart(table, png, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    systems = sorted({s for s, _ in table}, key=system_key)
+    values = [v for v, _ in table.values() if v > 0]
+    if not values:
+        return
+    lo = 10 ** math.floor(math.log10(min(values)))
+    hi = 10 ** math.ceil(math.log10(max(values)) + 0.3)
+
+    fig, axes = plt.subplots(2, 2, figsize=(15, 12))
+    for ax, flavor in zip(axes.flat, FLAVORS):
+        shapes = [s for s in SHAPES if any((sy, f"{flavor}_{s}") in table for sy in systems)]
+        present = [sy for sy in systems if any((sy, f"{flavor}_{s}") in table for s in shapes)]
+        ax.set_title(flavor + {"bounded0": " (rendezvous)", "bounded1": " (capacity 1)",
+                               "bounded": " (capacity = messages)", "unbounded": ""}[flavor])
+        if not shapes:
+            ax.set_axis_off()
+            continue
+        bar = 0.8 / max(len(present), 1)
+        for i, system in enumerate(present):
+            for j, shape in enumerate(shapes):
+                entry = table.get((system, f"{flavor}_{shape}"))
+                if entry is None:
+                    continue
+                value, runs = entry
+                y = j - 0.4 + (i + 0.5) * bar  # first system on top (the axis is inverted)
+                ax.barh(y, value, height=bar * 0.9, left=0, color=COLORS.get(system, "#17becf"),
+                        hatch="//" if runs == 0 else None, edgecolor="white" if runs else "black",
+                        linewidth=0.3)
+                ax.text(value * 1.08, y, fmt_seconds(value), va="center", fontsize=6)
+        ax.set_yticks(range(len(shapes)))
+        ax.set_yticklabels(shapes)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel("seconds (log scale, lower is better)")
+        ax.grid(axis="x", which="major", alpha=0.3)
+    handles = [Patch(color=COLORS.get(s, "#17becf"), label=s) for s in systems]
+    handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
+                         label="estimate (too slow to run in full)"))
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 10), frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("csv")
+    ap.add_argument("--extra", help="extra measurements CSV to print as a second table")
+    ap.add_argument("--png", help="write the chart here")
+    ap.add_argument("--title", default="courier and peers: time for the whole run")
+    ap.add_argument("--no-table", action="store_true", help="only draw the chart")
+    args = ap.parse_args()
+    table = load(args.csv)
+    if not args.no_table:
+        print(markdown_table(table))
+    if args.extra and not args.no_table:
+        print()
+        print(extra_table(load_extra(args.extra)))
+    if args.png:
+        chart(table, args.png, args.title)
+        print(f"chart: {args.png}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
