@@ -80,7 +80,7 @@ op_status queue_send(Flavor& f, T& msg, deadline& dl) {
         if (!f.is_full() || f.is_disconnected()) {
             cx.try_select(sel_aborted);
         }
-        const std::uintptr_t sel = cx.wait_until(dl.steady());
+        const std::uintptr_t sel = cx.wait_until(dl.steady(), &f.senders().hint());
         if (sel == sel_aborted || sel == sel_disconnected) {
             f.senders().unregister(entry);
         }
@@ -130,7 +130,7 @@ auto queue_recv(Flavor& f, deadline& dl, Make&& make, Fail&& fail)
         if (!COURIER_MUTANT(3) && (!f.is_empty() || f.is_disconnected())) {
             cx.try_select(sel_aborted);
         }
-        const std::uintptr_t sel = cx.wait_until(dl.steady());
+        const std::uintptr_t sel = cx.wait_until(dl.steady(), &f.receivers().hint());
         if (sel == sel_aborted || sel == sel_disconnected) {
             f.receivers().unregister(entry);
         }

@@ -17,6 +17,7 @@
 // so never leaves (and frees the context) while the winner is still writing to it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -25,10 +26,6 @@
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/wait/thread_parker.hpp"
-
-#ifndef COURIER_WAIT_YIELDS
-#define COURIER_WAIT_YIELDS 0
-#endif
 
 namespace courier::detail {
 
@@ -42,6 +39,39 @@ using clock = std::chrono::steady_clock;
 using deadline_t = std::optional<clock::time_point>;  // nullopt: wait forever
 
 /// What completed a wait: the three fixed states, else the id of the selected operation.
+/// How long a waiter of one side of one channel yield-spins before it parks, learned from that
+/// side's recent waits (after the adaptive spinning of glibc's PTHREAD_MUTEX_ADAPTIVE_NP): a wait
+/// that ended while spinning pulls the budget towards twice its length; a wait that had to park
+/// shrinks it. Where partners run on other cores, hand-offs complete within the spin and nobody
+/// enters the kernel; where they do not (more threads than cores, a loaded machine), the budget
+/// falls to the floor and waiters park almost at once instead of burning the partner's CPU.
+class spin_hint {
+  public:
+    static constexpr std::uint32_t floor_ns = 2'000;
+    static constexpr std::uint32_t initial_ns = 10'000;
+    static constexpr std::uint32_t ceiling_ns = 50'000;
+
+    std::uint32_t budget_ns() const noexcept { return budget_.load(std::memory_order_relaxed); }
+
+    /// A wait completed while spinning, `elapsed_ns` after it started.
+    void spun(std::uint64_t elapsed_ns) noexcept {
+        const std::uint64_t target = std::min<std::uint64_t>(2 * elapsed_ns + floor_ns, ceiling_ns);
+        const std::uint32_t b = budget_ns();
+        budget_.store(static_cast<std::uint32_t>(b + (static_cast<std::int64_t>(target) - b) / 4),
+                      std::memory_order_relaxed);
+    }
+
+    /// A wait had to park.
+    void parked() noexcept {
+        const std::uint32_t b = budget_ns();
+        budget_.store(std::max(floor_ns, b - b / 4), std::memory_order_relaxed);
+    }
+
+  private:
+    // relaxed: a heuristic; a lost update only delays adaptation.
+    sync::atomic<std::uint32_t> budget_{initial_ns};
+};
+
 enum selected : std::uintptr_t { sel_waiting = 0, sel_aborted = 1, sel_disconnected = 2 };
 
 class context {
@@ -76,7 +106,7 @@ class context {
     /// microseconds, and a futex sleep/wake costs far more than that.
     /// Returns the final selection, never sel_waiting. When another thread made the selection,
     /// its unpark() has completed before this returns.
-    std::uintptr_t wait_until(const deadline_t& deadline) noexcept {
+    std::uintptr_t wait_until(const deadline_t& deadline, spin_hint* hint = nullptr) noexcept {
         backoff b;
         while (!b.completed()) {
             if (const auto s = selected(); s != sel_waiting) {
@@ -84,11 +114,24 @@ class context {
             }
             b.snooze();
         }
-        for (int i = 0; i < COURIER_WAIT_YIELDS; ++i) {
-            if (const auto s = selected(); s != sel_waiting) {
-                return settle(s, false);
+        // Yield-spin for the side's learned budget: a partner that is running (or runnable on
+        // this core) completes the pairing without either side entering the kernel's sleep/wake
+        // path, which costs several microseconds per hand-off on virtual machines.
+        if (hint != nullptr) {
+            const auto start = clock::now();
+            const auto limit = start + std::chrono::nanoseconds(hint->budget_ns());
+            for (auto now = start; now < limit; now = clock::now()) {
+                if (const auto s = selected(); s != sel_waiting) {
+                    hint->spun(static_cast<std::uint64_t>(
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count()));
+                    return settle(s, false);
+                }
+                if (deadline && now >= *deadline) {
+                    break;
+                }
+                sync::yield_now();
             }
-            sync::yield_now();
+            hint->parked();
         }
         // Only the winner of select_ ever unparks this context, so at most one token is ever
         // made available; `have_token` records whether we consumed it already.

@@ -469,7 +469,8 @@ inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t*
                 }
             }
         }
-        const std::uintptr_t sel = cx.wait_until(wake);
+        static spin_hint select_hint;
+        const std::uintptr_t sel = cx.wait_until(wake, &select_hint);
         for (std::size_t k = 0; k < registered; ++k) {
             ops[order[k]]->unregister_op();
         }

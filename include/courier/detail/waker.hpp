@@ -192,10 +192,14 @@ class sync_waker {
         is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
     }
 
+    /// The spin budget of the operations that wait here.
+    spin_hint& hint() noexcept { return hint_; }
+
   private:
     sync::mutex mutex_;
     waker inner_;
     sync::atomic<bool> is_empty_{true};
+    spin_hint hint_;
 };
 
 }  // namespace courier::detail

@@ -175,7 +175,7 @@ class zero_flavor {
             senders_.register_op(entry);
             receivers_.notify_observers();
             lock.unlock();
-            const std::uintptr_t sel = cx.wait_until(dl.steady());
+            const std::uintptr_t sel = cx.wait_until(dl.steady(), &hint_);
             if (sel == sel_aborted || sel == sel_disconnected) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 senders_.unregister(entry);
@@ -231,7 +231,7 @@ class zero_flavor {
             receivers_.register_op(entry);
             senders_.notify_observers();
             lock.unlock();
-            const std::uintptr_t sel = cx.wait_until(dl.steady());
+            const std::uintptr_t sel = cx.wait_until(dl.steady(), &hint_);
             if (sel == sel_aborted || sel == sel_disconnected) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 receivers_.unregister(entry);
@@ -336,6 +336,7 @@ class zero_flavor {
     };
 
     mutable sync::mutex mutex_;
+    spin_hint hint_;  // shared by both sides: in a rendezvous each side waits for the other
     waker senders_;
     waker receivers_;
     bool disconnected_ = false;
