@@ -15,7 +15,7 @@
 namespace courier_test {
 
 using array_flavors = ::testing::Types<array_flavor<1>, array_flavor<3>, array_flavor<1024>>;
-INSTANTIATE_TYPED_TEST_SUITE_P(array, channel_suite, array_flavors, flavor_name);
+INSTANTIATE_TYPED_TEST_SUITE_P(array, channel_suite, array_flavors);
 
 template <class T>
 void expect_capacity_refused(std::size_t capacity) {

@@ -12,7 +12,7 @@
 namespace courier_test {
 
 using list_flavors = ::testing::Types<list_flavor>;
-INSTANTIATE_TYPED_TEST_SUITE_P(list, channel_suite, list_flavors, flavor_name);
+INSTANTIATE_TYPED_TEST_SUITE_P(list, channel_suite, list_flavors);
 
 TEST(list_channel, long_queue_keeps_order) {
     // Far more messages than fit in one internal block, queued before any is received.

@@ -11,7 +11,7 @@
 namespace courier_test {
 
 using zero_flavors = ::testing::Types<zero_flavor>;
-INSTANTIATE_TYPED_TEST_SUITE_P(zero, channel_suite, zero_flavors, flavor_name);
+INSTANTIATE_TYPED_TEST_SUITE_P(zero, channel_suite, zero_flavors);
 
 TEST(zero_channel, send_waits_for_the_receiver) {
     watchdog wd(std::chrono::seconds(30), "a rendezvous send");

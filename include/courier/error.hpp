@@ -5,6 +5,7 @@
 // struct errors explain themselves with what(), the enums with courier::to_string().
 #pragma once
 
+#include <concepts>
 #include <string_view>
 #include <type_traits>
 #include <utility>

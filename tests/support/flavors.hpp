@@ -9,14 +9,12 @@
 #include <cstddef>
 #include <limits>
 #include <optional>
-#include <string>
 #include <utility>
 
 namespace courier_test {
 
 /// Unbounded channel (courier::channel): senders never block.
 struct list_flavor {
-    static std::string name() { return "unbounded"; }
     static constexpr bool bounded = false;
     static constexpr std::size_t buffer = std::numeric_limits<std::size_t>::max();
     static constexpr std::optional<std::size_t> capacity = std::nullopt;
@@ -34,7 +32,6 @@ struct list_flavor {
 template <std::size_t N>
 struct array_flavor {
     static_assert(N >= 1);
-    static std::string name() { return "capacity" + std::to_string(N); }
     static constexpr bool bounded = true;
     static constexpr std::size_t buffer = N;
     static constexpr std::optional<std::size_t> capacity = N;
@@ -50,7 +47,6 @@ struct array_flavor {
 
 /// Rendezvous channel (courier::sync_channel(0)): a send completes only when a receiver takes it.
 struct zero_flavor {
-    static std::string name() { return "rendezvous"; }
     static constexpr bool bounded = true;
     static constexpr std::size_t buffer = 0;
     static constexpr std::optional<std::size_t> capacity = 0;
@@ -61,14 +57,6 @@ struct zero_flavor {
     template <class T>
     static std::pair<courier::sync_sender<T>, courier::receiver<T>> make() {
         return courier::sync_channel<T>(0);
-    }
-};
-
-/// gtest name generator: the flavor's name instead of an index.
-struct flavor_name {
-    template <class F>
-    static std::string GetName(int) {
-        return F::name();
     }
 };
 

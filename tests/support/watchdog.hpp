@@ -26,6 +26,9 @@ class watchdog {
         const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
         if (info != nullptr) {
             test_name_ = std::string(info->test_suite_name()) + "." + info->name();
+            if (info->type_param() != nullptr) {
+                test_name_ += std::string(" [") + info->type_param() + "]";
+            }
         }
         thread_ = std::thread([this] { run(); });
     }

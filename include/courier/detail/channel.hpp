@@ -77,7 +77,7 @@ op_status queue_send(Flavor& f, T& msg, deadline& dl) {
         COURIER_PERTURB();
         // Re-check after registering: a receiver that freed a slot before it could see us would
         // not have woken us (the seq_cst pair is described in waker.hpp).
-        if (!f.is_full() || f.is_disconnected()) {
+        if (!COURIER_MUTANT(17) && (!f.is_full() || f.is_disconnected())) {
             cx.try_select(sel_aborted);
         }
         const std::uintptr_t sel = cx.wait_until(dl.steady(), &f.senders().hint());
@@ -278,7 +278,8 @@ class chan {
     /// Releases one sender; the last one disconnects. Frees the channel if it was the last handle.
     void release_sender() {
         // acq_rel: every earlier use of this handle happens-before the disconnect and the free.
-        if (senders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        // Mutant 11 tests for the wrong count: disconnects one sender early (or never).
+        if (senders_.fetch_sub(1, std::memory_order_acq_rel) == (COURIER_MUTANT(11) ? 2 : 1)) {
             COURIER_PERTURB();
             visit([](auto& f) { f.disconnect(); });
             release_side();
@@ -290,7 +291,13 @@ class chan {
     void release_receiver() {
         if (receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
-            visit([](auto& f) { f.disconnect_receivers(); });
+            visit([](auto& f) {
+                if (COURIER_MUTANT(15)) {
+                    f.disconnect();  // mutant 15: buffered messages outlive the last receiver
+                } else {
+                    f.disconnect_receivers();
+                }
+            });
             release_side();
         }
     }

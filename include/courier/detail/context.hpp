@@ -142,7 +142,8 @@ class context {
             }
             if (deadline) {
                 if (clock::now() >= *deadline) {
-                    if (try_select(sel_aborted)) {
+                    // Mutant 13 gives up without the CAS that settles the race with a notifier.
+                    if (COURIER_MUTANT(13) || try_select(sel_aborted)) {
                         return sel_aborted;
                     }
                     return settle(selected(), have_token);

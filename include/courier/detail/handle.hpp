@@ -38,7 +38,7 @@ class sender_core {
     sender_core() noexcept = default;
     explicit sender_core(chan<T>* c) noexcept : chan_(c) {}
     sender_core(const sender_core& other) noexcept : chan_(other.chan_) {
-        if (chan_ != nullptr) {
+        if (chan_ != nullptr && !COURIER_MUTANT(14)) {  // mutant 14: the clone is not counted
             chan_->acquire_sender();
         }
     }
@@ -208,7 +208,8 @@ class receiver_core {
     ~receiver_core() { reset(); }
 
     void reset() noexcept {
-        if (chan<T>* c = std::exchange(chan_, nullptr)) {
+        // Mutant 19 keeps the pointer: the destructor releases the channel a second time.
+        if (chan<T>* c = COURIER_MUTANT(19) ? chan_ : std::exchange(chan_, nullptr)) {
             c->release_receiver();
         }
     }

@@ -89,6 +89,9 @@ class waker {
         const std::uintptr_t me = sync::thread_id();
         for (waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
             context* cx = e->cx;
+            if (COURIER_MUTANT(18) && cx->thread() != me) {
+                cx->unpark();  // mutant 18: wakes the waiter before selecting it
+            }
             if (cx->thread() == me || !cx->try_select(e->oper)) {
                 continue;
             }
@@ -98,7 +101,9 @@ class waker {
             }
             selectors_.unlink(*e);
             COURIER_PERTURB();
-            cx->unpark();  // last access to *e and *cx
+            if (!COURIER_MUTANT(18)) {
+                cx->unpark();  // last access to *e and *cx
+            }
             return true;
         }
         return false;
@@ -134,7 +139,9 @@ class waker {
             waiter_entry* next = e->next;  // read before the owner can run
             if (e->cx->try_select(sel_disconnected)) {
                 COURIER_PERTURB();
-                e->cx->unpark();
+                if (!COURIER_MUTANT(10)) {  // mutant 10: selected as disconnected, never woken
+                    e->cx->unpark();
+                }
             }
             e = next;
         }
@@ -156,7 +163,9 @@ class sync_waker {
         inner_.register_op(e);
         // seq_cst: ordered before the registering thread's re-check of the channel state, and
         // the notifier's load in notify() is ordered after its own state change (a Dekker pair).
-        is_empty_.store(false, std::memory_order_seq_cst);
+        // Mutant 16 makes both sides of the pair relaxed.
+        is_empty_.store(false,
+                        COURIER_MUTANT(16) ? std::memory_order_relaxed : std::memory_order_seq_cst);
     }
 
     void watch(waiter_entry& e) {
@@ -175,7 +184,8 @@ class sync_waker {
     /// Wakes one waiting operation of another thread, and every observer.
     void notify() {
         // seq_cst: see register_op(); the caller's state change precedes this load.
-        if (is_empty_.load(std::memory_order_seq_cst)) {
+        if (is_empty_.load(COURIER_MUTANT(16) ? std::memory_order_relaxed
+                                              : std::memory_order_seq_cst)) {
             return;
         }
         sync::lock_guard<sync::mutex> lock(mutex_);
