@@ -1,0 +1,325 @@
+// The sync policy for model checking with Relacy (Dmitry Vyukov's Relacy Race Detector,
+// relacy-dev: /usr/include/relacy/relacy.hpp). Selected by sync.hpp when COURIER_SYNC_RELACY is
+// defined; only the model programs under tests/reliability/relacy/ define it.
+//
+// It gives the engine the same names as the normal policy, backed by Relacy's simulated
+// primitives, so the unchanged flavor code runs under Relacy's scheduler and memory model:
+//   atomic<T>            wraps rl::atomic<T>; std::memory_order arguments map to rl::memory_order;
+//                        each access records the caller's source position in Relacy's history
+//                        (std::source_location where the library has it, else this file's,
+//                        through RL_INFO, the macro behind Relacy's `$`);
+//   mutex, lock_guard, unique_lock
+//                        rl::mutex behind the std lock adaptors;
+//   cpu_relax, yield_now rl::yield: tells the scheduler the thread is spinning;
+//   thread_id            the Relacy thread index + 1 (never 0);
+//   parker               park / park_until / unpark with the semantics of thread_parker (a sticky
+//                        token), on rl::mutex + rl::condition_variable. A timed park may time out
+//                        at any point the scheduler chooses.
+//
+// Virtual time. The engine measures deadlines with std::chrono::steady_clock. A model program
+// replaces steady_clock::now() by virtual time (tests/reliability/relacy/model.hpp): every call
+// advances it by virtual_tick, and a timed park that times out moves it to the deadline. Runs are
+// then deterministic (Relacy replays schedules) and a deadline expires exactly when the schedule
+// says so.
+//
+// Relacy's std-alias mode (relacy_std.hpp) does not compile with GCC 12, so only the rl:: API is
+// used, and the macros relacy.hpp defines over common lowercase names (new, delete, malloc, free,
+// assert, errno, memory_order_*) are removed right after including it. Every standard header the
+// engine uses is included first: relacy.hpp also defines pthread_* macros that break standard
+// headers parsed after it.
+#pragma once
+
+#if !defined(COURIER_SYNC_RELACY)
+#error "sync_relacy.hpp is the model-checking policy; define COURIER_SYNC_RELACY to use it"
+#endif
+
+// ---- every standard header the engine (and the model programs) include, before relacy.hpp ----
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <compare>
+#include <concepts>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+#include <version>
+#if __has_include(<expected>)
+#include <expected>
+#endif
+#if __has_include(<source_location>)
+#include <source_location>
+#endif
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <malloc.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include <relacy/relacy.hpp>
+
+#undef new
+#undef delete
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+#undef assert
+#undef errno
+#undef memory_order_relaxed
+#undef memory_order_consume
+#undef memory_order_acquire
+#undef memory_order_release
+#undef memory_order_acq_rel
+#undef memory_order_seq_cst
+
+namespace courier::detail::sync {
+
+// ---- where an access comes from, for Relacy's history -------------------------------------
+
+#if defined(__cpp_lib_source_location)
+using site = std::source_location;
+#define COURIER_RL_HERE = std::source_location::current()
+inline rl::debug_info info(const site& s) noexcept {
+    return rl::debug_info(s.function_name(), s.file_name(), static_cast<unsigned>(s.line()));
+}
+#else
+// No std::source_location (Clang 14 with libstdc++ 12): the history names this file.
+struct site {};
+#define COURIER_RL_HERE \
+    = ::courier::detail::sync::site {}
+inline rl::debug_info info(const site&) noexcept {
+    return RL_INFO;
+}
+#endif
+
+constexpr rl::memory_order to_rl(std::memory_order mo) noexcept {
+    switch (mo) {
+        case std::memory_order_relaxed:
+            return rl::mo_relaxed;
+        case std::memory_order_consume:
+            return rl::mo_consume;
+        case std::memory_order_acquire:
+            return rl::mo_acquire;
+        case std::memory_order_release:
+            return rl::mo_release;
+        case std::memory_order_acq_rel:
+            return rl::mo_acq_rel;
+        case std::memory_order_seq_cst:
+            return rl::mo_seq_cst;
+    }
+    return rl::mo_seq_cst;
+}
+
+// The failure order of a single-order compare-exchange, as std::atomic derives it.
+constexpr std::memory_order failure_order(std::memory_order mo) noexcept {
+    if (mo == std::memory_order_acq_rel) {
+        return std::memory_order_acquire;
+    }
+    if (mo == std::memory_order_release) {
+        return std::memory_order_relaxed;
+    }
+    return mo;
+}
+
+/// std::atomic's interface (the part the engine uses) over rl::atomic.
+template <class T>
+class atomic {
+  public:
+    atomic() noexcept : atomic(T()) {}
+    // Implicit, as std::atomic's.
+    atomic(T v) noexcept { a_.store(v, rl::mo_relaxed, RL_INFO); }
+    atomic(const atomic&) = delete;
+    atomic& operator=(const atomic&) = delete;
+
+    T load(std::memory_order mo = std::memory_order_seq_cst, site s COURIER_RL_HERE) const {
+        return a_.load(to_rl(mo), info(s));
+    }
+    void store(T v, std::memory_order mo = std::memory_order_seq_cst, site s COURIER_RL_HERE) {
+        a_.store(v, to_rl(mo), info(s));
+    }
+    T exchange(T v, std::memory_order mo = std::memory_order_seq_cst, site s COURIER_RL_HERE) {
+        return a_.exchange(v, to_rl(mo), info(s));
+    }
+    bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
+                               std::memory_order failure, site s COURIER_RL_HERE) {
+        return a_.compare_exchange_weak(expected, desired, to_rl(success), info(s), to_rl(failure),
+                                        info(s));
+    }
+    bool compare_exchange_weak(T& expected, T desired,
+                               std::memory_order mo = std::memory_order_seq_cst,
+                               site s COURIER_RL_HERE) {
+        return compare_exchange_weak(expected, desired, mo, failure_order(mo), s);
+    }
+    bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
+                                 std::memory_order failure, site s COURIER_RL_HERE) {
+        return a_.compare_exchange_strong(expected, desired, to_rl(success), info(s),
+                                          to_rl(failure), info(s));
+    }
+    bool compare_exchange_strong(T& expected, T desired,
+                                 std::memory_order mo = std::memory_order_seq_cst,
+                                 site s COURIER_RL_HERE) {
+        return compare_exchange_strong(expected, desired, mo, failure_order(mo), s);
+    }
+    template <class U = T>
+    requires std::is_integral_v<U> T fetch_add(U v,
+                                               std::memory_order mo = std::memory_order_seq_cst,
+                                               site s COURIER_RL_HERE) {
+        return a_.fetch_add(v, to_rl(mo), info(s));
+    }
+    template <class U = T>
+    requires std::is_integral_v<U> T fetch_sub(U v,
+                                               std::memory_order mo = std::memory_order_seq_cst,
+                                               site s COURIER_RL_HERE) {
+        return a_.fetch_sub(v, to_rl(mo), info(s));
+    }
+    template <class U = T>
+    requires std::is_integral_v<U> T fetch_or(U v, std::memory_order mo = std::memory_order_seq_cst,
+                                              site s COURIER_RL_HERE) {
+        return a_.fetch_or(v, to_rl(mo), info(s));
+    }
+    template <class U = T>
+    requires std::is_integral_v<U> T fetch_and(U v,
+                                               std::memory_order mo = std::memory_order_seq_cst,
+                                               site s COURIER_RL_HERE) {
+        return a_.fetch_and(v, to_rl(mo), info(s));
+    }
+
+  private:
+    mutable rl::atomic<T> a_;
+};
+
+/// A mutex for the std lock adaptors (BasicLockable over rl::mutex).
+class mutex {
+  public:
+    mutex() = default;
+    mutex(const mutex&) = delete;
+    mutex& operator=(const mutex&) = delete;
+
+    void lock(site s COURIER_RL_HERE) { m_.lock(info(s)); }
+    bool try_lock(site s COURIER_RL_HERE) { return m_.try_lock(info(s)); }
+    void unlock(site s COURIER_RL_HERE) { m_.unlock(info(s)); }
+
+  private:
+    rl::mutex m_;
+};
+
+template <class M>
+using lock_guard = std::lock_guard<M>;
+template <class M>
+using unique_lock = std::unique_lock<M>;
+
+/// A busy-wait step: lets the scheduler run another thread.
+inline void cpu_relax(site s COURIER_RL_HERE) {
+    rl::yield(1, info(s));
+}
+
+/// Gives the processor to another thread.
+inline void yield_now(site s COURIER_RL_HERE) {
+    rl::yield(1, info(s));
+}
+
+/// The Relacy thread index + 1 (0 is reserved for "no thread").
+inline std::uintptr_t thread_id() {
+    return static_cast<std::uintptr_t>(rl::thread_index()) + 1;
+}
+
+// ---- virtual time ---------------------------------------------------------------------------
+
+/// How far the virtual steady clock advances at each reading.
+inline constexpr std::chrono::steady_clock::duration virtual_tick = std::chrono::microseconds(100);
+
+/// The current virtual time (since the virtual epoch). A model resets it at the start of every
+/// execution and advances it through its steady_clock::now().
+inline std::chrono::steady_clock::duration& virtual_now() noexcept {
+    static std::chrono::steady_clock::duration now{};
+    return now;
+}
+
+/// Moves virtual time forward to `t` (never backwards).
+inline void advance_virtual_time(std::chrono::steady_clock::time_point t) noexcept {
+    if (t.time_since_epoch() > virtual_now()) {
+        virtual_now() = t.time_since_epoch();
+    }
+}
+
+// ---- parking --------------------------------------------------------------------------------
+
+/// thread_parker's contract on Relacy's primitives: a sticky token; unpark() before park() makes
+/// that park() return at once; park_until() may also return when the scheduler times it out.
+class parker {
+  public:
+    parker() = default;
+    parker(const parker&) = delete;
+    parker& operator=(const parker&) = delete;
+
+    /// Sleeps until the token is available, then consumes it.
+    void park() {
+        m_.lock(RL_INFO);
+        while (!token_(RL_INFO)) {
+            cv_.wait(m_, RL_INFO);
+        }
+        token_(RL_INFO) = false;
+        m_.unlock(RL_INFO);
+    }
+
+    /// Sleeps until the token is available or the scheduler decides the deadline has passed
+    /// (virtual time then jumps to `deadline`). True if the token was consumed.
+    bool park_until(std::chrono::steady_clock::time_point deadline) {
+        m_.lock(RL_INFO);
+        if (!token_(RL_INFO)) {
+            cv_.wait_for(m_, std::chrono::steady_clock::duration::zero(), RL_INFO);
+        }
+        const bool had = token_(RL_INFO);
+        token_(RL_INFO) = false;
+        m_.unlock(RL_INFO);
+        if (!had) {
+            advance_virtual_time(deadline);
+        }
+        return had;
+    }
+
+    /// Makes the token available and wakes the parked thread, if any.
+    void unpark() {
+        m_.lock(RL_INFO);
+        token_(RL_INFO) = true;
+        cv_.notify_one(RL_INFO);
+        m_.unlock(RL_INFO);
+    }
+
+  private:
+    rl::mutex m_;
+    rl::condition_variable cv_;
+    rl::var<bool> token_{false};
+};
+
+}  // namespace courier::detail::sync
+
+#undef COURIER_RL_HERE

@@ -1,0 +1,551 @@
+// Relacy models of the channel engine: the real flavor code (array, list, zero), the real waker,
+// context and handles, compiled with -DCOURIER_SYNC_RELACY so that every atomic, mutex and park is
+// Relacy's, and explored under its scheduler and C++ memory model with tiny capacities.
+//
+// Each model states what must hold in every schedule; a failed RL_ASSERT, a data race on a message
+// payload (msg holds an rl::var), a deadlock (every thread parked: a lost wake-up), a livelock, a
+// memory leak or a double free (Relacy tracks every operator new inside a model) fails it.
+//
+//   courier_relacy_models [--list] [name...]      default: every model
+// Two-thread models run Relacy's context-bound search (every schedule with up to two preemptions,
+// exhaustive within that bound) and then the random scheduler; models with three threads, and the
+// timeout models (whose threads wait on virtual time), run the random scheduler.
+// COURIER_RELACY_SCALE multiplies the number of random schedules (the CI size below); 10 gives >=
+// 10^6 schedules for the three-thread models.
+#include "model.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using courier_model::msg;
+using courier_model::outcomes;
+using courier_model::plan;
+using courier_model::search;
+using courier_model::start_execution;
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+/// Both ends of a fresh channel, kept in the model between before() and the threads.
+template <class Tx, class Rx>
+struct ends {
+    std::optional<Tx> tx;
+    std::optional<Rx> rx;
+
+    template <class Pair>
+    void make(Pair p) {
+        tx.emplace(std::move(p.first));
+        rx.emplace(std::move(p.second));
+    }
+    void clear() {
+        tx.reset();
+        rx.reset();
+    }
+};
+
+enum class kind { list, array1, zero };
+
+// The mpmc handles can hold every flavor with one type.
+using mtx = courier::mpmc::sender<msg>;
+using mrx = courier::mpmc::receiver<msg>;
+
+inline std::pair<mtx, mrx> make_channel(kind k) {
+    switch (k) {
+        case kind::list:
+            return courier::mpmc::channel<msg>();
+        case kind::array1:
+            return courier::mpmc::sync_channel<msg>(1);
+        case kind::zero:
+            break;
+    }
+    return courier::mpmc::sync_channel<msg>(0);
+}
+
+// ---- 1. publication: a send happens-before the matching receive -------------------------------
+
+// Two messages through a channel: the receiver reads each payload (an rl::var written by the
+// sender's move into the slot) and must see it complete, in order. A relaxed publish is a data
+// race.
+template <kind K>
+struct publish : rl::test_suite<publish<K>, 2> {
+    ends<mtx, mrx> ch;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            RL_ASSERT(tx.send(msg(1)).has_value());
+            RL_ASSERT(tx.send(msg(2)).has_value());
+        } else {
+            mrx rx = std::move(*ch.rx);
+            auto a = rx.recv();
+            RL_ASSERT(a.has_value() && a->value() == 1);
+            auto b = rx.recv();
+            RL_ASSERT(b.has_value() && b->value() == 2);
+            auto c = rx.recv();  // the sender is gone: disconnected, never blocks forever
+            RL_ASSERT(!c.has_value());
+        }
+    }
+    void after() {
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// The same through the MPSC facade (receiver move-only, sync_sender), on capacity 1.
+struct publish_mpsc : rl::test_suite<publish_mpsc, 2> {
+    ends<courier::sync_sender<msg>, courier::receiver<msg>> ch;
+    void before() {
+        start_execution();
+        ch.make(courier::sync_channel<msg>(1));
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            auto tx = std::move(*ch.tx);
+            RL_ASSERT(tx.send(msg(7)).has_value());
+            auto r = tx.try_send(msg(8));  // full unless the receiver took 7 already
+            RL_ASSERT(r.has_value() || (r.error().is_full() && r.error().value.value() == 8));
+        } else {
+            auto rx = std::move(*ch.rx);
+            auto a = rx.recv();
+            RL_ASSERT(a.has_value() && a->value() == 7);
+            auto b = rx.recv();
+            RL_ASSERT(!b.has_value() || b->value() == 8);
+        }
+    }
+    void after() {
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 2. the last sender dropped while the receiver is blocked ---------------------------------
+
+template <kind K>
+struct last_sender_drop : rl::test_suite<last_sender_drop<K>, 2> {
+    ends<mtx, mrx> ch;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            if (K != kind::zero) {
+                RL_ASSERT(tx.send(msg(1)).has_value());
+            }
+            tx.reset();
+        } else {
+            mrx rx = std::move(*ch.rx);
+            if (K != kind::zero) {
+                auto a = rx.recv();
+                RL_ASSERT(a.has_value() && a->value() == 1);
+            }
+            auto b = rx.recv();  // must wake with disconnected
+            RL_ASSERT(!b.has_value());
+        }
+    }
+    void after() {
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 3. the last receiver dropped while a sender is blocked; buffered messages destroyed ------
+
+template <kind K>
+struct last_receiver_drop : rl::test_suite<last_receiver_drop<K>, 2> {
+    ends<mtx, mrx> ch;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        if (K == kind::array1) {
+            RL_ASSERT(ch.tx->send(msg(1)).has_value());  // full
+        }
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            auto r = tx.send(msg(2));  // blocks: full, or nobody to take it
+            RL_ASSERT(!r.has_value());
+            RL_ASSERT(r.error().value.value() == 2);  // handed back, not destroyed
+        } else {
+            mrx rx = std::move(*ch.rx);
+            rx.reset();
+            // Every buffered message is destroyed before reset() returns; only the message in
+            // the sender's hands may still exist.
+            RL_ASSERT(courier_model::live() <= 1);
+        }
+    }
+    void after() {
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 4. concurrent clone, drop and first send ---------------------------------------------------
+
+// Two senders (one a clone) race to install the first block of an unbounded channel and to be the
+// last sender; the receiver must get both messages and then see the disconnection.
+struct clone_drop_first_send : rl::test_suite<clone_drop_first_send, 3> {
+    ends<mtx, mrx> ch;
+    std::optional<mtx> clone;
+    void before() {
+        start_execution();
+        ch.make(courier::mpmc::channel<msg>());
+        clone.emplace(*ch.tx);
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            RL_ASSERT(tx.send(msg(10)).has_value());
+        } else if (i == 1) {
+            mtx tx = std::move(*clone);
+            mtx again = tx;  // clone while the other sender may be dropping
+            tx.reset();
+            RL_ASSERT(again.send(msg(20)).has_value());
+        } else {
+            mrx rx = std::move(*ch.rx);
+            int sum = 0;
+            int n = 0;
+            for (;;) {
+                auto m = rx.recv();
+                if (!m) {
+                    break;
+                }
+                sum += m->value();
+                ++n;
+            }
+            RL_ASSERT(n == 2 && sum == 30);
+        }
+    }
+    void after() {
+        ch.clear();
+        clone.reset();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 5. recv_timeout racing a send ------------------------------------------------------------
+
+// Exactly once: the receiver got the message, or it timed out and the message is still in the
+// channel (queue flavors) or was handed back to a sender that timed out too (rendezvous). The
+// sender starts after a delay the scheduler picks (virtual time: none, before the receiver parks,
+// around its 1 ms deadline, after it), so the send meets every phase of the timed receive.
+template <kind K>
+struct recv_timeout_vs_send : rl::test_suite<recv_timeout_vs_send<K>, 2> {
+    ends<mtx, mrx> ch;
+    bool received = false;
+    bool sent = false;
+    bool receiver_done = false;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        received = sent = receiver_done = false;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            constexpr std::chrono::microseconds delays[] = {0us, 300us, 1000us, 1200us, 5000us};
+            courier_model::wait_until_virtual(courier_model::pick_delay(delays), receiver_done);
+            // A rendezvous send waits for the receiver: bounded by a timeout as well.
+            auto r = K == kind::zero ? ch.tx->send_timeout(msg(5), 1ms)
+                                     : ch.tx->send_timeout(msg(5), std::chrono::hours(1));
+            sent = r.has_value();
+            if (!sent) {
+                RL_ASSERT(r.error().is_timeout() && r.error().value.value() == 5);
+            }
+        } else {
+            auto m = ch.rx->recv_timeout(1ms);
+            if (m) {
+                RL_ASSERT(m->value() == 5);
+                received = true;
+            } else {
+                RL_ASSERT(m.error() == courier::recv_timeout_error::timeout);
+            }
+            receiver_done = true;
+        }
+    }
+    void after() {
+        outcomes().add(received ? "received"
+                       : sent   ? "receiver timed out, message still buffered"
+                                : "both timed out, value handed back");
+        if (!received && sent) {
+            auto left = ch.rx->try_recv();
+            RL_ASSERT(left.has_value() && left->value() == 5);  // not lost
+        }
+        RL_ASSERT(received ? sent : true);
+        RL_ASSERT(!ch.rx->try_recv().has_value());  // not duplicated
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 6. send_timeout on a full bounded channel racing a receive
+// ----------------------------------
+
+// The receive starts after a delay the scheduler picks, so it meets every phase of the timed send.
+struct send_timeout_vs_recv : rl::test_suite<send_timeout_vs_recv, 2> {
+    ends<mtx, mrx> ch;
+    bool sent = false;
+    bool sender_done = false;
+    void before() {
+        start_execution();
+        ch.make(courier::mpmc::sync_channel<msg>(1));
+        RL_ASSERT(ch.tx->send(msg(1)).has_value());  // full
+        sent = sender_done = false;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            auto r = ch.tx->send_timeout(msg(2), 1ms);
+            sent = r.has_value();
+            if (!sent) {
+                RL_ASSERT(r.error().is_timeout() && r.error().value.value() == 2);
+            }
+            sender_done = true;
+        } else {
+            constexpr std::chrono::microseconds delays[] = {0us, 300us, 1000us, 1200us, 5000us};
+            courier_model::wait_until_virtual(courier_model::pick_delay(delays), sender_done);
+            auto m = ch.rx->recv();
+            RL_ASSERT(m.has_value() && m->value() == 1);
+        }
+    }
+    void after() {
+        outcomes().add(sent ? "sent after the receive" : "timed out, value handed back");
+        {
+            auto left = ch.rx->try_recv();
+            RL_ASSERT(sent ? (left.has_value() && left->value() == 2) : !left.has_value());
+        }
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 7. rendezvous hand-off against both sides dropping --------------------------------------
+
+// The sender's send succeeds exactly when the receiver got the message; otherwise the value comes
+// back. Either side may drop first.
+template <bool ReceiverTakes>
+struct rendezvous_drops : rl::test_suite<rendezvous_drops<ReceiverTakes>, 2> {
+    ends<mtx, mrx> ch;
+    bool sent = false;
+    bool received = false;
+    void before() {
+        start_execution();
+        ch.make(courier::mpmc::sync_channel<msg>(0));
+        sent = received = false;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            auto r = tx.send(msg(3));
+            sent = r.has_value();
+            if (!sent) {
+                RL_ASSERT(r.error().value.value() == 3);
+            }
+            tx.reset();
+        } else {
+            mrx rx = std::move(*ch.rx);
+            if (ReceiverTakes) {
+                auto m = rx.recv();
+                received = m.has_value();
+                RL_ASSERT(!received || m->value() == 3);
+            }
+            rx.reset();
+        }
+    }
+    void after() {
+        outcomes().add(sent ? "handed off" : "value handed back");
+        RL_ASSERT(sent == received);
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 8. two senders and one receiver on capacity 1: exactly once, FIFO per sender ---------------
+
+struct two_senders_cap1 : rl::test_suite<two_senders_cap1, 3> {
+    ends<courier::sync_sender<msg>, courier::receiver<msg>> ch;
+    std::optional<courier::sync_sender<msg>> second;
+    void before() {
+        start_execution();
+        ch.make(courier::sync_channel<msg>(1));
+        second.emplace(*ch.tx);
+    }
+    void thread(unsigned i) {
+        if (i == 0 || i == 1) {
+            auto tx = i == 0 ? std::move(*ch.tx) : std::move(*second);
+            const int base = i == 0 ? 10 : 20;
+            RL_ASSERT(tx.send(msg(base + 1)).has_value());
+            RL_ASSERT(tx.send(msg(base + 2)).has_value());
+        } else {
+            auto rx = std::move(*ch.rx);
+            int last_a = 10;
+            int last_b = 20;
+            int n = 0;
+            for (;;) {
+                auto m = rx.recv();
+                if (!m) {
+                    break;
+                }
+                const int v = m->value();
+                int& last = v < 20 ? last_a : last_b;
+                RL_ASSERT(v == last + 1);  // FIFO per sender, no duplicate, no gap
+                last = v;
+                ++n;
+            }
+            RL_ASSERT(n == 4);
+        }
+    }
+    void after() {
+        ch.clear();
+        second.reset();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 9. two receivers, one sender, rendezvous and capacity 1: each message exactly once --------
+
+template <kind K>
+struct two_receivers : rl::test_suite<two_receivers<K>, 3> {
+    ends<mtx, mrx> ch;
+    std::optional<mrx> second;
+    int got[2] = {0, 0};
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        second.emplace(*ch.rx);
+        got[0] = got[1] = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            RL_ASSERT(tx.send(msg(1)).has_value());
+            RL_ASSERT(tx.send(msg(2)).has_value());
+        } else {
+            mrx rx = i == 1 ? std::move(*ch.rx) : std::move(*second);
+            for (;;) {
+                auto m = rx.recv();
+                if (!m) {
+                    break;
+                }
+                got[i - 1] += m->value() == 1 ? 1 : 10;
+            }
+        }
+    }
+    void after() {
+        outcomes().add(got[0] == 11   ? "first receiver took both"
+                       : got[1] == 11 ? "second receiver took both"
+                                      : "one each");
+        RL_ASSERT(got[0] + got[1] == 11);  // each of the two exactly once
+        ch.clear();
+        second.reset();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- the list ---------------------------------------------------------------------------------
+
+struct model_entry {
+    const char* name;
+    bool (*run)();
+};
+
+constexpr std::uint64_t two_thread_iterations = 100'000;
+constexpr std::uint64_t three_thread_iterations = 100'000;
+constexpr std::uint64_t timed_iterations = 100'000;
+
+// Two-thread models: every schedule with up to two preemptions, then random schedules.
+template <class M>
+bool two_threads(const char* name) {
+    return courier_model::run<M>(name, plan{search::bounded, 0, 2}) &&
+           courier_model::run<M>(name, plan{search::random, two_thread_iterations, 0});
+}
+
+template <class M>
+bool three_threads(const char* name) {
+    return courier_model::run<M>(name, plan{search::random, three_thread_iterations, 0});
+}
+
+// Models with delays in virtual time: the random scheduler only (see wait_until_virtual).
+template <class M>
+bool timed(const char* name) {
+    return courier_model::run<M>(name, plan{search::random, timed_iterations, 0});
+}
+
+#define COURIER_MODEL2(name, ...)                           \
+    model_entry {                                           \
+        name, [] { return two_threads<__VA_ARGS__>(name); } \
+    }
+#define COURIER_MODEL3(name, ...)                             \
+    model_entry {                                             \
+        name, [] { return three_threads<__VA_ARGS__>(name); } \
+    }
+#define COURIER_MODEL_TIMED(name, ...)                \
+    model_entry {                                     \
+        name, [] { return timed<__VA_ARGS__>(name); } \
+    }
+
+const std::vector<model_entry>& models() {
+    static const std::vector<model_entry> all{
+        COURIER_MODEL2("publish_list", publish<kind::list>),
+        COURIER_MODEL2("publish_array", publish<kind::array1>),
+        COURIER_MODEL2("publish_zero", publish<kind::zero>),
+        COURIER_MODEL2("publish_mpsc_array", publish_mpsc),
+        COURIER_MODEL2("last_sender_drop_list", last_sender_drop<kind::list>),
+        COURIER_MODEL2("last_sender_drop_array", last_sender_drop<kind::array1>),
+        COURIER_MODEL2("last_sender_drop_zero", last_sender_drop<kind::zero>),
+        COURIER_MODEL2("last_receiver_drop_array", last_receiver_drop<kind::array1>),
+        COURIER_MODEL2("last_receiver_drop_zero", last_receiver_drop<kind::zero>),
+        COURIER_MODEL3("clone_drop_first_send_list", clone_drop_first_send),
+        COURIER_MODEL_TIMED("recv_timeout_vs_send_list", recv_timeout_vs_send<kind::list>),
+        COURIER_MODEL_TIMED("recv_timeout_vs_send_array", recv_timeout_vs_send<kind::array1>),
+        COURIER_MODEL_TIMED("recv_timeout_vs_send_zero", recv_timeout_vs_send<kind::zero>),
+        COURIER_MODEL_TIMED("send_timeout_vs_recv_array", send_timeout_vs_recv),
+        COURIER_MODEL2("rendezvous_handoff_vs_drops", rendezvous_drops<true>),
+        COURIER_MODEL2("rendezvous_send_vs_receiver_drop", rendezvous_drops<false>),
+        COURIER_MODEL3("two_senders_cap1", two_senders_cap1),
+        COURIER_MODEL3("two_receivers_array", two_receivers<kind::array1>),
+        COURIER_MODEL3("two_receivers_zero", two_receivers<kind::zero>),
+    };
+    return all;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> wanted;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--list") == 0) {
+            for (const auto& m : models()) {
+                std::printf("%s\n", m.name);
+            }
+            return 0;
+        }
+        wanted.emplace_back(argv[i]);
+    }
+    int failed = 0;
+    int ran = 0;
+    for (const auto& m : models()) {
+        if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), m.name) == wanted.end()) {
+            continue;
+        }
+        ++ran;
+        if (!m.run()) {
+            ++failed;
+        }
+    }
+    if (ran == 0) {
+        std::fprintf(stderr, "courier_relacy_models: no model matches\n");
+        return 2;
+    }
+    std::printf("%d models, %d failed\n", ran, failed);
+    return failed == 0 ? 0 : 1;
+}
