@@ -86,7 +86,8 @@ run_check() {
 build_for() {
     local id="$1"
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DCOURIER_BUILD_EXAMPLES=OFF -DCOURIER_MUTANT_ID="$id" >/dev/null
+        -DCOURIER_BUILD_EXAMPLES=OFF -DCOURIER_BUILD_RELIABILITY=ON -DCOURIER_MUTANT_ID="$id" \
+        >/dev/null
     local targets=(courier_stress courier_stress_perturbed courier_fuzz_replay courier_fault_test)
     if grep -q '^COURIER_RELACY_INCLUDE_DIR:PATH=/' "$build/CMakeCache.txt"; then
         targets+=(courier_relacy_models)

@@ -25,6 +25,7 @@ read -r -a extra <<<"${COURIER_SOAK_ARGS:-}"
 
 echo "+ building courier_stress and courier_stress_perturbed in $build (Release)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOURIER_BUILD_EXAMPLES=OFF \
+    -DCOURIER_BUILD_RELIABILITY=ON \
     >/dev/null
 cmake --build "$build" --parallel "$jobs" --target courier_stress courier_stress_perturbed \
     >/dev/null
