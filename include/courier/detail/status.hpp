@@ -77,7 +77,10 @@ class deadline {
             r.user_ = &tp;
             r.refresh_ = [](const void* p, deadline_t& steady) {
                 const auto& t = *static_cast<const std::chrono::time_point<Clock, Duration>*>(p);
-                if (Clock::now() >= t) {
+                // In floating point: comparing time points converts both to the common duration,
+                // which overflows for the extremes of a coarse one (time_point<C, hours>::min()).
+                const std::chrono::duration<double> now(Clock::now().time_since_epoch());
+                if (now >= std::chrono::duration<double>(t.time_since_epoch())) {
                     return true;
                 }
                 steady = deadline_at(t);

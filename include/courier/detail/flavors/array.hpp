@@ -18,7 +18,8 @@
 //   back); otherwise it leaves a *hole*: the slot is published with no message; receivers skip it.
 //   a read whose move throws leaves the slot reserved and still holding the message; the slot is
 //   queued for recovery and the next receive of any receiver takes it first (order is kept: it was
-//   the oldest message).
+//   the oldest message). Until it is received again, a sender that reaches that slot after the ring
+//   wrapped reports the channel full (the slot is occupied), even if slots after it are free.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +49,9 @@ class array_flavor {
         bool hole = false;               // published without a message (a write threw)
         std::size_t recovery_stamp = 0;  // the stamp that frees the slot once it is read
         slot* recovery_next = nullptr;
+        // True while the slot waits in the recovery queue: it still holds a message that has not
+        // been received, so a sender that reaches it after the ring wrapped sees a full channel.
+        sync::atomic<bool> recovering{false};
     };
 
     struct slot {
@@ -140,6 +144,13 @@ class array_flavor {
                 const std::size_t head = head_->load(std::memory_order_seq_cst);
                 if (head + one_lap_ == tail) {
                     return false;
+                }
+                if constexpr (throwing_move) {
+                    // A receive whose move threw left its message here for recovery: the slot is
+                    // occupied until some receiver takes it. Pairs with the release in recover().
+                    if (s.extra.recovering.load(std::memory_order_acquire)) {
+                        return false;
+                    }
                 }
                 b.spin();
                 tail = tail_->load(std::memory_order_relaxed);
@@ -362,6 +373,8 @@ class array_flavor {
             sync::lock_guard<sync::mutex> lock(recovery_mutex_);
             t.s->extra.recovery_stamp = t.stamp;
             t.s->extra.recovery_next = nullptr;
+            // pairs with the acquire in start_send(): senders stop waiting for this slot
+            t.s->extra.recovering.store(true, std::memory_order_release);
             (recovery_tail_ != nullptr ? recovery_tail_->extra.recovery_next : recovery_head_) =
                 t.s;
             recovery_tail_ = t.s;
@@ -385,6 +398,8 @@ class array_flavor {
                 recovery_tail_ = nullptr;
             }
             recovering_.fetch_sub(1, std::memory_order_relaxed);
+            // The slot is being read again: a sender waits for it as for any read in progress.
+            s->extra.recovering.store(false, std::memory_order_relaxed);
             t.s = s;
             t.stamp = s->extra.recovery_stamp;
             return true;
