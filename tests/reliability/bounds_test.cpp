@@ -399,11 +399,13 @@ TEST(TimeBound, TimedOperationsRacingSendsAreNeverEarlyNorLossy) {
 template <class Wait>
 void blocks_until_sent(Wait wait, const char* what) {
     auto [tx, rx] = courier::channel<int>();
+    // t0 before the sender starts: the message is sent at least 30 ms after t0 however the
+    // threads are scheduled, so a wait that returned it early would show as elapsed < 25 ms.
+    const auto t0 = steady::now();
     std::thread t([tx = std::move(tx)] {
         std::this_thread::sleep_for(30ms);
         static_cast<void>(tx.send(42));
     });
-    const auto t0 = steady::now();
     auto r = wait(rx);
     const auto elapsed = steady::now() - t0;
     t.join();
@@ -440,13 +442,13 @@ TEST(TimeBound, HugeSendTimeoutsSaturate) {
     for (int which = 0; which < 3; ++which) {
         auto [tx, rx] = courier::sync_channel<int>(1);
         ASSERT_TRUE(tx.try_send(1).has_value());  // full
+        const auto t0 = steady::now();  // before the receiver starts, as in blocks_until_sent()
         std::thread t([rx = std::move(rx)] {
             std::this_thread::sleep_for(30ms);
             auto a = rx.recv();
             auto b = rx.recv();
             EXPECT_TRUE(a && b && *a == 1 && *b == 2);
         });
-        const auto t0 = steady::now();
         auto r = which == 0   ? tx.send_timeout(2, nanoseconds::max())
                  : which == 1 ? tx.send_timeout(2, hours::max())
                               : tx.send_deadline(2, system_clock::time_point::max());

@@ -8,11 +8,14 @@
 //
 //   courier_relacy_models [--list] [name...]      default: every model
 // Two-thread models run Relacy's context-bound search (every schedule with up to two preemptions,
-// exhaustive within that bound) and then the random scheduler; models with three threads, and the
-// timeout models (whose threads wait on virtual time), run the random scheduler.
+// exhaustive within that bound; one for the select models over two queue channels) and then the
+// random scheduler; models with three threads, and the timeout models (whose threads wait on
+// virtual time), run the random scheduler.
 // COURIER_RELACY_SCALE multiplies the number of random schedules (the CI size below); 10 gives >=
 // 10^6 schedules for the three-thread models.
 #include "model.hpp"
+
+#include <courier/select.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -451,6 +454,285 @@ struct two_receivers : rl::test_suite<two_receivers<K>, 3> {
     }
 };
 
+// ---- 10. select over two channels: one arm fires, the other registration is cancelled ---------
+
+using recv_result = courier::expected<msg, courier::recv_error>;
+using send_result = courier::expected<void, courier::send_error<msg>>;
+
+// One thread sends 1 on channel a, then 2 on b (a rendezvous send waits for the receive); the
+// other selects twice over both. Each select runs exactly one handler, the one whose index it
+// returns, with that channel's message; the two selects take both messages, once each: a cancelled
+// registration that consumed a message would leave the second select blocked (a deadlock) or
+// return it twice. The senders stay alive (held by the model), so no arm sees a disconnection;
+// afterwards both channels are empty.
+template <kind K>
+struct select_recv_two_channels : rl::test_suite<select_recv_two_channels<K>, 2> {
+    ends<mtx, mrx> a;
+    ends<mtx, mrx> b;
+    void before() {
+        start_execution();
+        a.make(make_channel(K));
+        b.make(make_channel(K));
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            RL_ASSERT(a.tx->send(msg(1)).has_value());
+            RL_ASSERT(b.tx->send(msg(2)).has_value());
+        } else {
+            int seen = 0;
+            for (int round = 0; round < 2; ++round) {
+                int handlers = 0;
+                int value = 0;  // 1: message 1 through arm 0; 20: message 2 through arm 1
+                auto on_a = [&](recv_result m) {
+                    ++handlers;
+                    RL_ASSERT(m.has_value());
+                    value = m->value();
+                };
+                auto on_b = [&](recv_result m) {
+                    ++handlers;
+                    RL_ASSERT(m.has_value());
+                    value = 10 * m->value();
+                };
+                const std::size_t fired =
+                    courier::select(courier::on_recv(*a.rx, on_a), courier::on_recv(*b.rx, on_b));
+                RL_ASSERT(handlers == 1);
+                RL_ASSERT(fired == 0 ? value == 1 : fired == 1 && value == 20);
+                RL_ASSERT((seen & value) == 0);  // not twice
+                seen |= value;
+            }
+            RL_ASSERT(seen == 21);
+        }
+    }
+    void after() {
+        RL_ASSERT(a.rx->try_recv().error() == courier::try_recv_error::empty);
+        RL_ASSERT(b.rx->try_recv().error() == courier::try_recv_error::empty);
+        a.clear();
+        b.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 11. the dynamic selector against two senders, one per channel -----------------------------
+
+// Two senders each send one message, 1 on a and 2 on b; the receiver runs one selector.select()
+// over receives on both and completes the chosen one. The other message is then still in its
+// channel, untouched by the cancelled registration: a rendezvous sender is still waiting (the
+// receiver takes it with a plain recv), a queue holds it (after() drains it with try_recv).
+template <kind K>
+struct selector_two_senders : rl::test_suite<selector_two_senders<K>, 3> {
+    ends<mtx, mrx> a;
+    ends<mtx, mrx> b;
+    int chosen = 0;  // the value the selector received
+    int rest = 0;    // the other one, taken afterwards
+    void before() {
+        start_execution();
+        a.make(make_channel(K));
+        b.make(make_channel(K));
+        chosen = rest = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            RL_ASSERT(a.tx->send(msg(1)).has_value());
+        } else if (i == 1) {
+            RL_ASSERT(b.tx->send(msg(2)).has_value());
+        } else {
+            courier::selector sel;
+            const std::size_t ia = sel.recv(*a.rx);
+            const std::size_t ib = sel.recv(*b.rx);
+            auto op = sel.select();
+            RL_ASSERT(op.index() == ia || op.index() == ib);
+            const bool took_a = op.index() == ia;
+            auto m = took_a ? op.recv(*a.rx) : op.recv(*b.rx);
+            RL_ASSERT(m.has_value() && m->value() == (took_a ? 1 : 2));
+            chosen = m->value();
+            if (K == kind::zero) {
+                auto other = took_a ? b.rx->recv() : a.rx->recv();
+                RL_ASSERT(other.has_value());
+                rest = other->value();
+            }
+        }
+    }
+    void after() {
+        outcomes().add(chosen == 1 ? "selected a" : "selected b");
+        if (K != kind::zero) {
+            auto other = chosen == 1 ? b.rx->try_recv() : a.rx->try_recv();
+            RL_ASSERT(other.has_value());  // not lost
+            rest = other->value();
+        }
+        RL_ASSERT(chosen + rest == 3 && chosen != rest);  // each exactly once
+        RL_ASSERT(a.rx->try_recv().error() == courier::try_recv_error::empty);
+        RL_ASSERT(b.rx->try_recv().error() == courier::try_recv_error::empty);
+        a.clear();
+        b.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 12. select with a timeout racing a send
+// -----------------------------------------------------
+
+// select(on_recv, on_timeout(1 ms)) against a send arriving at a virtual time the scheduler picks,
+// as in recv_timeout_vs_send: exactly once (received by the select, or the select timed out and
+// the message is still buffered, or on a rendezvous channel handed back to a sender that timed
+// out too); exactly one handler runs, the one whose index select returns.
+template <kind K>
+struct select_timeout_vs_send : rl::test_suite<select_timeout_vs_send<K>, 2> {
+    ends<mtx, mrx> ch;
+    bool received = false;
+    bool sent = false;
+    bool selector_done = false;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        received = sent = selector_done = false;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            constexpr std::chrono::microseconds delays[] = {0us, 300us, 1000us, 1200us, 5000us};
+            courier_model::wait_until_virtual(courier_model::pick_delay(delays), selector_done);
+            auto r = K == kind::zero ? ch.tx->send_timeout(msg(5), 1ms)
+                                     : ch.tx->send_timeout(msg(5), std::chrono::hours(1));
+            sent = r.has_value();
+            if (!sent) {
+                RL_ASSERT(r.error().is_timeout() && r.error().value.value() == 5);
+            }
+        } else {
+            int handlers = 0;
+            const std::size_t fired =
+                courier::select(courier::on_recv(*ch.rx,
+                                                 [&](recv_result m) {
+                                                     ++handlers;
+                                                     RL_ASSERT(m.has_value());
+                                                     RL_ASSERT(m->value() == 5);
+                                                     received = true;
+                                                 }),
+                                courier::on_timeout(1ms, [&] { ++handlers; }));
+            RL_ASSERT(handlers == 1 && fired == (received ? 0u : 1u));
+            selector_done = true;
+        }
+    }
+    void after() {
+        outcomes().add(received ? "received by the select"
+                       : sent   ? "select timed out, message still buffered"
+                                : "both timed out, value handed back");
+        if (!received && sent) {
+            auto left = ch.rx->try_recv();
+            RL_ASSERT(left.has_value() && left->value() == 5);  // not lost
+        }
+        RL_ASSERT(received ? sent : true);
+        RL_ASSERT(!ch.rx->try_recv().has_value());  // not duplicated
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 13. select's send against the receiver dropping
+// ---------------------------------------------
+
+// A select with one on_send arm blocks (rendezvous: nobody receiving yet; capacity 1: full) while
+// the receiver takes what it can without blocking and drops. The send succeeds exactly when its
+// message was delivered: received by the receiver, or (capacity 1) buffered before the drop and
+// destroyed by it; otherwise the handler gets send_error with the value back.
+template <kind K>
+struct select_send_vs_receiver_drop : rl::test_suite<select_send_vs_receiver_drop<K>, 2> {
+    ends<mtx, mrx> ch;
+    bool sent = false;
+    bool handed_back = false;
+    bool received = false;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        if (K == kind::array1) {
+            RL_ASSERT(ch.tx->send(msg(1)).has_value());  // full
+        }
+        sent = handed_back = received = false;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            int handlers = 0;
+            const std::size_t fired =
+                courier::select(courier::on_send(*ch.tx, msg(2), [&](send_result r) {
+                    ++handlers;
+                    sent = r.has_value();
+                    handed_back = !sent && r.error().value.value() == 2;
+                }));
+            RL_ASSERT(fired == 0 && handlers == 1);
+            RL_ASSERT(sent != handed_back);
+        } else {
+            mrx rx = std::move(*ch.rx);
+            if (K == kind::array1) {
+                auto first = rx.recv();
+                RL_ASSERT(first.has_value() && first->value() == 1);
+            }
+            if (K == kind::zero) {
+                // The select has to register before a rendezvous try_recv can pair with it: give
+                // it a number of scheduling steps the scheduler picks.
+                constexpr int steps[] = {0, 10, 100};
+                for (int k = steps[rl::rand(3)]; k > 0; --k) {
+                    rl::yield(1, RL_INFO);
+                }
+            }
+            auto m = rx.try_recv();  // rendezvous: pairs only with a registered select
+            received = m.has_value();
+            RL_ASSERT(!received || m->value() == 2);
+            rx.reset();
+        }
+    }
+    void after() {
+        outcomes().add(received ? "sent, received"
+                       : sent   ? "sent, destroyed by the receiver's drop"
+                                : "disconnected, value handed back");
+        RL_ASSERT(received ? sent : true);
+        RL_ASSERT(K != kind::zero || sent == received);
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 14. the last sender of one arm's channel dropped while a select blocks
+// ----------------------
+
+// A select over receives on a and b blocks; the only sender of a sends a message (queue flavors)
+// and drops. The select takes the message, then (selecting again) wakes with a's disconnection
+// in arm 0; b's sender stays alive and silent, so arm 1 never fires.
+template <kind K>
+struct select_disconnect_wakes : rl::test_suite<select_disconnect_wakes<K>, 2> {
+    ends<mtx, mrx> a;
+    ends<mtx, mrx> b;
+    void before() {
+        start_execution();
+        a.make(make_channel(K));
+        b.make(make_channel(K));
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*a.tx);
+            if (K != kind::zero) {
+                RL_ASSERT(tx.send(msg(1)).has_value());
+            }
+            tx.reset();
+        } else {
+            if (K != kind::zero) {
+                int value = 0;
+                const std::size_t fired = courier::select(
+                    courier::on_recv(*a.rx, [&](recv_result m) { value = m ? m->value() : -1; }),
+                    courier::on_recv(*b.rx, [&](recv_result) { value = -2; }));
+                RL_ASSERT(fired == 0 && value == 1);  // buffered messages come first
+            }
+            bool disconnected = false;
+            const std::size_t fired = courier::select(
+                courier::on_recv(*a.rx, [&](recv_result m) { disconnected = !m.has_value(); }),
+                courier::on_recv(*b.rx, [&](recv_result) {}));
+            RL_ASSERT(fired == 0 && disconnected);
+        }
+    }
+    void after() {
+        a.clear();
+        b.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
 // ---- the list ---------------------------------------------------------------------------------
 
 struct model_entry {
@@ -462,10 +744,12 @@ constexpr std::uint64_t two_thread_iterations = 100'000;
 constexpr std::uint64_t three_thread_iterations = 100'000;
 constexpr std::uint64_t timed_iterations = 100'000;
 
-// Two-thread models: every schedule with up to two preemptions, then random schedules.
-template <class M>
+// Two-thread models: every schedule with up to two preemptions, then random schedules. The select
+// models over two queue channels take one preemption (COURIER_MODEL2_BOUND1): their
+// two-preemption searches run 10^6 schedules and more (COURIER_RELACY_BOUND=2 runs them).
+template <class M, unsigned Bound = 2>
 bool two_threads(const char* name) {
-    return courier_model::run<M>(name, plan{search::bounded, 0, 2}) &&
+    return courier_model::run<M>(name, plan{search::bounded, 0, Bound}) &&
            courier_model::run<M>(name, plan{search::random, two_thread_iterations, 0});
 }
 
@@ -483,6 +767,10 @@ bool timed(const char* name) {
 #define COURIER_MODEL2(name, ...)                           \
     model_entry {                                           \
         name, [] { return two_threads<__VA_ARGS__>(name); } \
+    }
+#define COURIER_MODEL2_BOUND1(name, ...)                       \
+    model_entry {                                              \
+        name, [] { return two_threads<__VA_ARGS__, 1>(name); } \
     }
 #define COURIER_MODEL3(name, ...)                             \
     model_entry {                                             \
@@ -514,6 +802,23 @@ const std::vector<model_entry>& models() {
         COURIER_MODEL3("two_senders_cap1", two_senders_cap1),
         COURIER_MODEL3("two_receivers_array", two_receivers<kind::array1>),
         COURIER_MODEL3("two_receivers_zero", two_receivers<kind::zero>),
+        COURIER_MODEL2_BOUND1("select_recv_two_channels_list",
+                              select_recv_two_channels<kind::list>),
+        COURIER_MODEL2_BOUND1("select_recv_two_channels_array",
+                              select_recv_two_channels<kind::array1>),
+        COURIER_MODEL2("select_recv_two_channels_zero", select_recv_two_channels<kind::zero>),
+        COURIER_MODEL3("selector_two_senders_list", selector_two_senders<kind::list>),
+        COURIER_MODEL3("selector_two_senders_array", selector_two_senders<kind::array1>),
+        COURIER_MODEL3("selector_two_senders_zero", selector_two_senders<kind::zero>),
+        COURIER_MODEL_TIMED("select_timeout_vs_send_list", select_timeout_vs_send<kind::list>),
+        COURIER_MODEL_TIMED("select_timeout_vs_send_array", select_timeout_vs_send<kind::array1>),
+        COURIER_MODEL_TIMED("select_timeout_vs_send_zero", select_timeout_vs_send<kind::zero>),
+        COURIER_MODEL2("select_send_vs_receiver_drop_array",
+                       select_send_vs_receiver_drop<kind::array1>),
+        COURIER_MODEL2("select_send_vs_receiver_drop_zero",
+                       select_send_vs_receiver_drop<kind::zero>),
+        COURIER_MODEL2_BOUND1("select_disconnect_wakes_list", select_disconnect_wakes<kind::list>),
+        COURIER_MODEL2("select_disconnect_wakes_zero", select_disconnect_wakes<kind::zero>),
     };
     return all;
 }
