@@ -5,7 +5,10 @@
 // The rules for one case, identical in the Rust and Go peers:
 //   - without a budget: one warm-up run of the full size, then `runs` measured runs;
 //   - with a budget (seconds per case): a probe run with a hundredth of the messages predicts the
-//     time of one full run; the number of measured runs is budget / prediction, at least 1 and at
+//     time of one full run; when that prediction is over the estimate limit (quick mode) or over
+//     budget / runs, a second probe with a tenth of the messages replaces it (a hundredth is too
+//     short for a channel whose waiters are still learning how long to spin, and it overstates
+//     the time several-fold); the number of measured runs is budget / prediction, at least 1 and at
 //     most `runs`; the full-size warm-up run is made only when all `runs` fit in the budget;
 //   - with `--estimate-over S` (used by the quick mode only): when the probe predicts more than S
 //     seconds for one full run, no full run is made and the row reports the prediction (the probe
@@ -189,11 +192,18 @@ inline summary measure(const bench_case& c, const options& o) {
     int runs = std::max(o.runs, 1);
     bool full_warm_up = true;
     if (o.budget_s > 0 || o.estimate_over_s > 0) {
-        std::size_t probe = n / 100;
-        probe -= probe % threads;
-        probe = std::max(probe, threads);
-        const double predicted =
-            time_run(c.run, probe) * static_cast<double>(n) / static_cast<double>(probe);
+        const auto predict = [&](std::size_t divisor) {
+            std::size_t probe = n / divisor;
+            probe -= probe % threads;
+            probe = std::max(probe, threads);
+            return time_run(c.run, probe) * static_cast<double>(n) / static_cast<double>(probe);
+        };
+        double predicted = predict(100);
+        const double slow =
+            o.estimate_over_s > 0 ? o.estimate_over_s : o.budget_s / static_cast<double>(runs);
+        if (predicted > slow) {
+            predicted = predict(10);
+        }
         if (o.estimate_over_s > 0 && predicted > o.estimate_over_s) {
             return summary{predicted, predicted, predicted, 0};
         }

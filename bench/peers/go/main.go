@@ -336,12 +336,23 @@ func measure(f flavor, s shape, o *options) (float64, float64, float64, int) {
 	runs := o.runs
 	fullWarmUp := true
 	if o.budget > 0 || o.estimateOver > 0 {
-		probe := n / 100
-		probe -= probe % threads
-		if probe < threads {
-			probe = threads
+		// Probe with a hundredth of the messages; a slow case is probed again with a tenth.
+		predict := func(divisor int) float64 {
+			probe := n / divisor
+			probe -= probe % threads
+			if probe < threads {
+				probe = threads
+			}
+			return timeRun(f, s, probe) * float64(n) / float64(probe)
 		}
-		predicted := timeRun(f, s, probe) * float64(n) / float64(probe)
+		predicted := predict(100)
+		slow := o.budget / float64(runs)
+		if o.estimateOver > 0 {
+			slow = o.estimateOver
+		}
+		if predicted > slow {
+			predicted = predict(10)
+		}
 		if o.estimateOver > 0 && predicted > o.estimateOver {
 			return predicted, predicted, predicted, 0
 		}

@@ -253,10 +253,18 @@ fn measure(f: Flavor, s: Shape, o: &Options) -> (f64, f64, f64, usize) {
     let mut runs = o.runs;
     let mut full_warm_up = true;
     if o.budget_s > 0.0 || o.estimate_over_s > 0.0 {
-        let mut probe = n / 100;
-        probe -= probe % THREADS;
-        let probe = probe.max(THREADS);
-        let predicted = time_run(f, s, probe) * n as f64 / probe as f64;
+        // Probe with a hundredth of the messages; a slow case is probed again with a tenth.
+        let predict = |divisor: usize| {
+            let mut probe = n / divisor;
+            probe -= probe % THREADS;
+            let probe = probe.max(THREADS);
+            time_run(f, s, probe) * n as f64 / probe as f64
+        };
+        let mut predicted = predict(100);
+        let slow = if o.estimate_over_s > 0.0 { o.estimate_over_s } else { o.budget_s / runs as f64 };
+        if predicted > slow {
+            predicted = predict(10);
+        }
         if o.estimate_over_s > 0.0 && predicted > o.estimate_over_s {
             return (predicted, predicted, predicted, 0);
         }
