@@ -20,7 +20,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <type_traits>
 #include <utility>
 
@@ -419,15 +418,13 @@ class send_op final : public select_op {
 // ---- the algorithm --------------------------------------------------------------------------
 
 /// A per-thread random order for the fast path, so that no ready operation starves.
+/// (Fisher-Yates; under the model checker every order is a scheduler choice.)
 inline void shuffle_order(std::size_t* order, std::size_t n) {
-    thread_local std::minstd_rand rng{static_cast<std::uint32_t>(
-        sync::thread_id() ^ static_cast<std::uintptr_t>(clock::now().time_since_epoch().count()))};
     for (std::size_t i = 0; i < n; ++i) {
         order[i] = i;
     }
     for (std::size_t i = n; i > 1; --i) {
-        const std::size_t j = std::uniform_int_distribution<std::size_t>(0, i - 1)(rng);
-        std::swap(order[i - 1], order[j]);
+        std::swap(order[i - 1], order[sync::random_below(i)]);
     }
 }
 
@@ -469,8 +466,9 @@ inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t*
                 }
             }
         }
-        static spin_hint select_hint;
-        const std::uintptr_t sel = cx.wait_until(wake, &select_hint);
+        // One spin budget for every select of the process (the policy decides where it lives).
+        sync::shared_hint<spin_hint> select_hint;
+        const std::uintptr_t sel = cx.wait_until(wake, &select_hint.get());
         for (std::size_t k = 0; k < registered; ++k) {
             ops[order[k]]->unregister_op();
         }

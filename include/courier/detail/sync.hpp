@@ -1,12 +1,12 @@
 // The sync policy: every shared-state primitive the engine uses comes from here.
 //
 // Flavors, wakers and contexts never name std::atomic, std::mutex or a futex directly; they use
-// courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id}. A model
-// checker build (COURIER_SYNC_RELACY) substitutes its own primitives here, so the very same flavor
-// code is explored under every interleaving. Memory orders are passed explicitly everywhere; the
-// engine uses no standalone fences (ThreadSanitizer does not model them): publication is always a
-// release store or RMW on the atomic that carries the state, paired with an acquire on the reader's
-// side.
+// courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id,
+// random_below, shared_hint}. A model checker build (COURIER_SYNC_RELACY) substitutes its own
+// primitives here, so the very same flavor code is explored under every interleaving. Memory orders
+// are passed explicitly everywhere; the engine uses no standalone fences (ThreadSanitizer does not
+// model them): publication is always a release store or RMW on the atomic that carries the state,
+// paired with an acquire on the reader's side.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,10 @@
 #else
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
@@ -52,6 +55,24 @@ inline std::uintptr_t thread_id() noexcept {
     thread_local char marker;
     return reinterpret_cast<std::uintptr_t>(&marker);
 }
+
+/// A pseudo-random number in [0, n) from a per-thread generator (n > 0).
+inline std::size_t random_below(std::size_t n) noexcept {
+    thread_local std::minstd_rand rng{static_cast<std::uint32_t>(
+        thread_id() ^
+        static_cast<std::uintptr_t>(std::chrono::steady_clock::now().time_since_epoch().count()))};
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+}
+
+/// A spin_hint shared by every select of the process: callers hold an (empty) shared_hint object
+/// and use get(), a function-local static.
+template <class Hint>
+struct shared_hint {
+    Hint& get() noexcept {
+        static Hint hint;
+        return hint;
+    }
+};
 
 }  // namespace courier::detail::sync
 

@@ -12,6 +12,8 @@
 //                        rl::mutex behind the std lock adaptors;
 //   cpu_relax, yield_now rl::yield: tells the scheduler the thread is spinning;
 //   thread_id            the Relacy thread index + 1 (never 0);
+//   random_below         rl::rand: the select fast path's random order is a scheduler choice;
+//   shared_hint          a select's spin budget lives per call (no static rl::atomic);
 //   parker               park / park_until / unpark with the semantics of thread_parker (a sticky
 //                        token), on rl::mutex + rl::condition_variable. A timed park may time out
 //                        at any point the scheduler chooses.
@@ -250,6 +252,20 @@ inline void yield_now(site s COURIER_RL_HERE) {
 inline std::uintptr_t thread_id() {
     return static_cast<std::uintptr_t>(rl::thread_index()) + 1;
 }
+
+/// A choice of the scheduler in [0, n): explored by the search and repeated exactly on replay (a
+/// generator of our own would carry its state from one execution to the next).
+inline std::size_t random_below(std::size_t n) {
+    return rl::rand(static_cast<unsigned>(n));
+}
+
+/// Storage for a spin_hint shared by every select: one per call here, since a function-local
+/// static rl::atomic would outlive the execution that made it (Relacy reports an atomic leak).
+template <class Hint>
+struct shared_hint {
+    Hint hint;
+    Hint& get() noexcept { return hint; }
+};
 
 // ---- virtual time ---------------------------------------------------------------------------
 
