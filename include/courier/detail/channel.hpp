@@ -51,7 +51,7 @@ inline constexpr bool has_own_blocking_v = is_zero_flavor<F>::value || is_timer_
 /// Sends on an array or list flavor: try (with a short backoff), else register with the senders'
 /// waker, re-check, and park until a receiver frees a slot, the channel disconnects, or `dl`.
 template <class Flavor, class T>
-op_status queue_send(Flavor& f, T& msg, deadline& dl) {
+COURIER_NOINLINE op_status queue_send_wait(Flavor& f, T& msg, deadline& dl) {
     typename Flavor::token t;
     for (;;) {
         backoff b;
@@ -88,8 +88,22 @@ op_status queue_send(Flavor& f, T& msg, deadline& dl) {
     }
 }
 
+/// queue_send_wait() with its first attempt inline: a send that finds room costs no call.
 template <class Flavor, class T>
-op_status queue_try_send(Flavor& f, T& msg) {
+COURIER_HOT op_status queue_send(Flavor& f, T& msg, deadline& dl) {
+    typename Flavor::token t;
+    if (f.start_send(t)) {
+        if (t.disconnected()) {
+            return op_status::disconnected;
+        }
+        f.write(t, msg);
+        return op_status::ok;
+    }
+    return queue_send_wait(f, msg, dl);
+}
+
+template <class Flavor, class T>
+COURIER_HOT op_status queue_try_send(Flavor& f, T& msg) {
     typename Flavor::token t;
     if (!f.start_send(t)) {
         return op_status::full;
@@ -101,9 +115,9 @@ op_status queue_try_send(Flavor& f, T& msg) {
     return op_status::ok;
 }
 
-/// Receives on an array or list flavor; the mirror image of queue_send().
+/// Receives on an array or list flavor; the mirror image of queue_send_wait().
 template <class Flavor, class Make, class Fail>
-auto queue_recv(Flavor& f, deadline& dl, Make&& make, Fail&& fail)
+COURIER_NOINLINE auto queue_recv_wait(Flavor& f, deadline& dl, Make&& make, Fail&& fail)
     -> decltype(f.read(std::declval<typename Flavor::token&>(), std::forward<Make>(make))) {
     typename Flavor::token t;
     for (;;) {
@@ -137,8 +151,22 @@ auto queue_recv(Flavor& f, deadline& dl, Make&& make, Fail&& fail)
     }
 }
 
+/// queue_recv_wait() with its first attempt inline: a receive that finds a message costs no call.
 template <class Flavor, class Make, class Fail>
-auto queue_try_recv(Flavor& f, Make&& make, Fail&& fail)
+COURIER_HOT auto queue_recv(Flavor& f, deadline& dl, Make&& make, Fail&& fail)
+    -> decltype(f.read(std::declval<typename Flavor::token&>(), std::forward<Make>(make))) {
+    typename Flavor::token t;
+    if (f.start_recv(t)) {
+        if (t.disconnected()) {
+            return std::forward<Fail>(fail)(op_status::disconnected);
+        }
+        return f.read(t, std::forward<Make>(make));
+    }
+    return queue_recv_wait(f, dl, std::forward<Make>(make), std::forward<Fail>(fail));
+}
+
+template <class Flavor, class Make, class Fail>
+COURIER_HOT auto queue_try_recv(Flavor& f, Make&& make, Fail&& fail)
     -> decltype(f.read(std::declval<typename Flavor::token&>(), std::forward<Make>(make))) {
     typename Flavor::token t;
     if (!f.start_recv(t)) {

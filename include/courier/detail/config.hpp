@@ -22,6 +22,19 @@
 #endif
 #define COURIER_MUTANT(n) (COURIER_MUTANT_ID == (n))
 
+// COURIER_HOT / COURIER_COLD: the per-message fast paths (reserve, write, read, the waker's
+// "anybody waiting?" check) are forced inline so that a send or receive that needs no waiting is
+// one straight-line function in the caller; the waiting and recovery paths are kept out of line.
+#if defined(__GNUC__) || defined(__clang__)
+#define COURIER_HOT [[gnu::always_inline]] inline
+#define COURIER_COLD [[gnu::noinline, gnu::cold]]
+#define COURIER_NOINLINE [[gnu::noinline]]
+#else
+#define COURIER_HOT inline
+#define COURIER_COLD
+#define COURIER_NOINLINE
+#endif
+
 namespace courier::detail {
 
 #if defined(COURIER_ENABLE_PERTURBATION)

@@ -182,18 +182,13 @@ class sync_waker {
     }
 
     /// Wakes one waiting operation of another thread, and every observer.
-    void notify() {
+    COURIER_HOT void notify() {
         // seq_cst: see register_op(); the caller's state change precedes this load.
         if (is_empty_.load(COURIER_MUTANT(16) ? std::memory_order_relaxed
                                               : std::memory_order_seq_cst)) {
             return;
         }
-        sync::lock_guard<sync::mutex> lock(mutex_);
-        if (!is_empty_.load(std::memory_order_relaxed)) {
-            inner_.try_select();
-            inner_.notify_observers();
-            is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
-        }
+        notify_slow();
     }
 
     void disconnect() {
@@ -206,6 +201,15 @@ class sync_waker {
     spin_hint& hint() noexcept { return hint_; }
 
   private:
+    COURIER_COLD void notify_slow() {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        if (!is_empty_.load(std::memory_order_relaxed)) {
+            inner_.try_select();
+            inner_.notify_observers();
+            is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
+        }
+    }
+
     sync::mutex mutex_;
     waker inner_;
     sync::atomic<bool> is_empty_{true};

@@ -117,7 +117,7 @@ class array_flavor {
 
     /// Reserves a slot for a send. Returns true with token.s set (reserved) or null (disconnected);
     /// false when the channel is full.
-    bool start_send(token& t) noexcept {
+    COURIER_HOT bool start_send(token& t) noexcept {
         backoff b;
         std::size_t tail = tail_->load(std::memory_order_relaxed);
         for (;;) {
@@ -165,7 +165,7 @@ class array_flavor {
 
     /// Moves `msg` into the reserved slot and publishes it. If the move throws, the slot is
     /// published as a hole, receivers skip it, and the exception propagates.
-    void write(token& t, T& msg) {
+    COURIER_HOT void write(token& t, T& msg) {
         slot& s = *t.s;
         if constexpr (throwing_move) {
             try {
@@ -197,7 +197,7 @@ class array_flavor {
 
     /// Reserves the oldest message. Returns true with token.s set (reserved) or null
     /// (disconnected and empty); false when the channel is empty.
-    bool start_recv(token& t) noexcept {
+    COURIER_HOT bool start_recv(token& t) noexcept {
         if constexpr (throwing_move) {
             if (take_recovered(t)) {
                 return true;
@@ -251,7 +251,8 @@ class array_flavor {
     /// move from the slot into the caller's result). If that move throws, the message stays in the
     /// slot, which is queued for recovery; the exception propagates.
     template <class Make>
-    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+    COURIER_HOT auto read(token& t, Make&& make)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
         read_guard g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
         return std::forward<Make>(make)(std::move(*t.s->get()));
     }
@@ -335,7 +336,7 @@ class array_flavor {
         array_flavor* self;
         token t;
         int exceptions;
-        ~read_guard() {
+        COURIER_HOT ~read_guard() {
             if constexpr (throwing_move) {
                 if (std::uncaught_exceptions() > exceptions) {
                     self->recover(t);
@@ -354,7 +355,7 @@ class array_flavor {
         return index + 1 < cap_ ? pos + 1 : lap + one_lap_;
     }
 
-    void release_read(const token& t) noexcept {
+    COURIER_HOT void release_read(const token& t) noexcept {
         // pairs with the acquire load of the stamp in start_send()
         t.s->stamp.store(t.stamp, std::memory_order_release);
         senders_.notify();

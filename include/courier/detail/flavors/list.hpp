@@ -74,15 +74,21 @@ class list_flavor {
 
         T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
 
-        std::size_t wait_write() noexcept {
+        COURIER_HOT std::size_t wait_write() noexcept {
+            // pairs with the release fetch_or in write()
+            const std::size_t st = state.load(std::memory_order_acquire);
+            return (st & write_bit) ? st : wait_write_slow();
+        }
+
+        COURIER_COLD std::size_t wait_write_slow() noexcept {
             backoff b;
             for (;;) {
+                b.snooze();
                 // pairs with the release fetch_or in write()
                 const std::size_t st = state.load(std::memory_order_acquire);
                 if (st & write_bit) {
                     return st;
                 }
-                b.snooze();
             }
         }
     };
@@ -164,7 +170,7 @@ class list_flavor {
 
     /// Reserves a slot for a send. Always returns true (an unbounded channel is never full);
     /// token.blk is null when the channel is disconnected. May throw std::bad_alloc (a new block).
-    bool start_send(token& t) {
+    COURIER_HOT bool start_send(token& t) {
         backoff b;
         std::size_t tail = tail_->index.load(std::memory_order_acquire);
         block* blk = tail_->blk.load(std::memory_order_acquire);
@@ -225,7 +231,7 @@ class list_flavor {
 
     /// Moves `msg` into the reserved slot and publishes it. If the move throws, the slot is
     /// published as a hole, receivers skip it, and the exception propagates.
-    void write(token& t, T& msg) {
+    COURIER_HOT void write(token& t, T& msg) {
         slot& s = t.blk->slots[t.offset];
         if constexpr (throwing_move) {
             try {
@@ -248,7 +254,7 @@ class list_flavor {
 
     /// Reserves the oldest message. Returns true with token.blk set (reserved) or null
     /// (disconnected and empty); false when the channel is empty.
-    bool start_recv(token& t) noexcept {
+    COURIER_HOT bool start_recv(token& t) noexcept {
         if constexpr (throwing_move) {
             if (take_recovered(t)) {
                 return true;
@@ -323,7 +329,8 @@ class list_flavor {
     /// Moves the reserved message out through `make(T&&)` and returns what `make` returns. If that
     /// move throws, the message stays in its slot, which is queued for recovery.
     template <class Make>
-    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+    COURIER_HOT auto read(token& t, Make&& make)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
         slot& s = t.blk->slots[t.offset];
         s.wait_write();
         read_guard g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
@@ -407,7 +414,7 @@ class list_flavor {
         list_flavor* self;
         token t;
         int exceptions;
-        ~read_guard() {
+        COURIER_HOT ~read_guard() {
             if constexpr (throwing_move) {
                 if (std::uncaught_exceptions() > exceptions) {
                     self->recover(t);
@@ -440,7 +447,7 @@ class list_flavor {
     }
 
     // Marks the slot read and frees its block when it was the block's last unread slot.
-    static bool finish_read(const token& t) noexcept {
+    COURIER_HOT static bool finish_read(const token& t) noexcept {
         if (t.offset + 1 == block_cap) {
             return block::destroy(t.blk, 0);
         }
