@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Tables and chart of courier's benchmark results.
 
-    python3 bench/plot.py bench/results/full.csv [--extra bench/results/extra.csv] [--png docs/bench.png]
+    python3 bench/plot.py bench/results/full.csv [--extra bench/results/extra.csv] [--targets]
+                          [--png docs/bench.png]
 
 Reads the throughput CSV (system,case,median_s,min_s,max_s,runs) written by bench/run, prints a
 markdown table (rows = cases, columns = systems, median seconds, and for every other system its
 time divided by courier's: above 1 means courier is faster), optionally the table of the extra
 measurements (system,metric,flavor,value,unit), and draws one horizontal bar chart panel per
 flavor in the manner of crossbeam-channel's benchmark chart. A runs value of 0 marks an estimate
-(see bench/src/harness.hpp): printed with a leading ~, drawn hatched.
+(see bench/src/harness.hpp): printed with a leading ~, drawn hatched. --targets prints courier's
+time divided by each peer's for the goals in TARGETS (at most 0.8 of Rust and Go, 1.0 of
+moodycamel on unbounded, 2.0 of the machine's limits).
 """
 
 import argparse
@@ -108,6 +111,53 @@ def extra_table(rows):
     return "\n".join(lines)
 
 
+# The goals courier is measured against, as (peer, limit, which cases): courier's time divided by
+# the peer's must be at most `limit` on every case both ran.
+TARGETS = [
+    ("rust_std", 0.8, "every shared case"),
+    ("go_chan", 0.8, "every shared case"),
+    ("moodycamel", 1.0, "unbounded spsc, mpsc, mpmc"),
+    ("limit", 2.0, "spsc (ceiling: SPSC ring), mpsc and mpmc (floor: one contended RMW)"),
+]
+
+
+def target_applies(peer, case):
+    flavor, _, shape = case.partition("_")
+    if peer == "moodycamel":
+        return flavor == "unbounded" and shape in ("spsc", "mpsc", "mpmc")
+    if peer == "limit":
+        return shape in ("spsc", "mpsc", "mpmc")
+    return True
+
+
+def targets_table(table):
+    """Markdown table of courier / peer for every target case; a miss is shown in bold, ~ marks an
+    estimate."""
+    lines = ["| target | case | courier s | peer s | courier / peer | met |",
+             "| --- | --- | ---: | ---: | ---: | --- |"]
+    met = missed = 0
+    for peer, limit, _ in TARGETS:
+        cases = sorted({c for s, c in table if s == peer and target_applies(peer, c)
+                        and ("courier", c) in table}, key=case_key)
+        for case in cases:
+            ours, ours_runs = table[("courier", case)]
+            theirs, theirs_runs = table[(peer, case)]
+            if theirs <= 0:
+                continue
+            ratio = ours / theirs
+            ok = ratio <= limit
+            met += ok
+            missed += not ok
+            lines.append(f"| {peer} ≤ {limit:g}× | {case} | "
+                         f"{'~' if ours_runs == 0 else ''}{fmt_seconds(ours)} | "
+                         f"{'~' if theirs_runs == 0 else ''}{fmt_seconds(theirs)} | "
+                         + (f"{ratio:.2f}" if ok else f"**{ratio:.2f}**")
+                         + f" | {'yes' if ok else 'no'} |")
+    lines.append("")
+    lines.append(f"{met} of {met + missed} target comparisons met, {missed} missed.")
+    return "\n".join(lines)
+
+
 def chart(table, png, title):
     import matplotlib
     matplotlib.use("Agg")
@@ -166,10 +216,15 @@ def main():
     ap.add_argument("--png", help="write the chart here")
     ap.add_argument("--title", default="courier and peers: time for the whole run")
     ap.add_argument("--no-table", action="store_true", help="only draw the chart")
+    ap.add_argument("--targets", action="store_true",
+                    help="also print courier's time divided by each target peer's")
     args = ap.parse_args()
     table = load(args.csv)
     if not args.no_table:
         print(markdown_table(table))
+    if args.targets:
+        print()
+        print(targets_table(table))
     if args.extra and not args.no_table:
         print()
         print(extra_table(load_extra(args.extra)))
