@@ -33,7 +33,7 @@ using courier_model::plan;
 using courier_model::search;
 using courier_model::start_execution;
 
-// ---- helpers ----------------------------------------------------------------------------------
+// ---- helpers ------------------------------------------------------------------------------------
 
 /// Both ends of a fresh channel, kept in the model between before() and the threads.
 template <class Tx, class Rx>
@@ -70,7 +70,7 @@ inline std::pair<mtx, mrx> make_channel(kind k) {
     return courier::mpmc::sync_channel<msg>(0);
 }
 
-// ---- 1. publication: a send happens-before the matching receive -------------------------------
+// ---- 1. publication: a send happens-before the matching receive ---------------------------------
 
 // Two messages through a channel: the receiver reads each payload (an rl::var written by the
 // sender's move into the slot) and must see it complete, in order. A relaxed publish is a data
@@ -130,7 +130,7 @@ struct publish_mpsc : rl::test_suite<publish_mpsc, 2> {
     }
 };
 
-// ---- 2. the last sender dropped while the receiver is blocked ---------------------------------
+// ---- 2. the last sender dropped while the receiver is blocked -----------------------------------
 
 template <kind K>
 struct last_sender_drop : rl::test_suite<last_sender_drop<K>, 2> {
@@ -162,7 +162,7 @@ struct last_sender_drop : rl::test_suite<last_sender_drop<K>, 2> {
     }
 };
 
-// ---- 3. the last receiver dropped while a sender is blocked; buffered messages destroyed ------
+// ---- 3. the last receiver dropped while a sender is blocked; buffered messages destroyed --------
 
 template <kind K>
 struct last_receiver_drop : rl::test_suite<last_receiver_drop<K>, 2> {
@@ -237,7 +237,34 @@ struct clone_drop_first_send : rl::test_suite<clone_drop_first_send, 3> {
     }
 };
 
-// ---- 5. recv_timeout racing a send ------------------------------------------------------------
+// ---- 5. recv_timeout racing a send --------------------------------------------------------------
+
+// The sending side of the timed-receive models (here and in select_timeout_vs_send): starts after
+// a delay the scheduler picks (virtual time: none, before the receiver parks, around its 1 ms
+// deadline, after it) and sends 5; a rendezvous send waits for the receiver, so it is bounded by a
+// timeout as well. Returns whether the message was sent; a failed send must hand the value back.
+template <kind K>
+bool delayed_send(mtx& tx, const bool& receiver_done) {
+    constexpr std::chrono::microseconds delays[] = {0us, 300us, 1000us, 1200us, 5000us};
+    courier_model::wait_until_virtual(courier_model::pick_delay(delays), receiver_done);
+    auto r = K == kind::zero ? tx.send_timeout(msg(5), 1ms)
+                             : tx.send_timeout(msg(5), std::chrono::hours(1));
+    if (!r.has_value()) {
+        RL_ASSERT(r.error().is_timeout() && r.error().value.value() == 5);
+    }
+    return r.has_value();
+}
+
+// After a timed receive raced delayed_send(): the message 5 was received exactly once, or is still
+// in the channel (received is false, sent is true), or was never sent.
+inline void check_exactly_once(mrx& rx, bool received, bool sent) {
+    if (!received && sent) {
+        auto left = rx.try_recv();
+        RL_ASSERT(left.has_value() && left->value() == 5);  // not lost
+    }
+    RL_ASSERT(received ? sent : true);
+    RL_ASSERT(!rx.try_recv().has_value());  // not duplicated
+}
 
 // Exactly once: the receiver got the message, or it timed out and the message is still in the
 // channel (queue flavors) or was handed back to a sender that timed out too (rendezvous). The
@@ -256,15 +283,7 @@ struct recv_timeout_vs_send : rl::test_suite<recv_timeout_vs_send<K>, 2> {
     }
     void thread(unsigned i) {
         if (i == 0) {
-            constexpr std::chrono::microseconds delays[] = {0us, 300us, 1000us, 1200us, 5000us};
-            courier_model::wait_until_virtual(courier_model::pick_delay(delays), receiver_done);
-            // A rendezvous send waits for the receiver: bounded by a timeout as well.
-            auto r = K == kind::zero ? ch.tx->send_timeout(msg(5), 1ms)
-                                     : ch.tx->send_timeout(msg(5), std::chrono::hours(1));
-            sent = r.has_value();
-            if (!sent) {
-                RL_ASSERT(r.error().is_timeout() && r.error().value.value() == 5);
-            }
+            sent = delayed_send<K>(*ch.tx, receiver_done);
         } else {
             auto m = ch.rx->recv_timeout(1ms);
             if (m) {
@@ -280,19 +299,13 @@ struct recv_timeout_vs_send : rl::test_suite<recv_timeout_vs_send<K>, 2> {
         outcomes().add(received ? "received"
                        : sent   ? "receiver timed out, message still buffered"
                                 : "both timed out, value handed back");
-        if (!received && sent) {
-            auto left = ch.rx->try_recv();
-            RL_ASSERT(left.has_value() && left->value() == 5);  // not lost
-        }
-        RL_ASSERT(received ? sent : true);
-        RL_ASSERT(!ch.rx->try_recv().has_value());  // not duplicated
+        check_exactly_once(*ch.rx, received, sent);
         ch.clear();
         RL_ASSERT(courier_model::live() == 0);
     }
 };
 
-// ---- 6. send_timeout on a full bounded channel racing a receive
-// ----------------------------------
+// ---- 6. send_timeout on a full bounded channel racing a receive ---------------------------------
 
 // The receive starts after a delay the scheduler picks, so it meets every phase of the timed send.
 struct send_timeout_vs_recv : rl::test_suite<send_timeout_vs_recv, 2> {
@@ -331,7 +344,7 @@ struct send_timeout_vs_recv : rl::test_suite<send_timeout_vs_recv, 2> {
     }
 };
 
-// ---- 7. rendezvous hand-off against both sides dropping --------------------------------------
+// ---- 7. rendezvous hand-off against both sides dropping -----------------------------------------
 
 // The sender's send succeeds exactly when the receiver got the message; otherwise the value comes
 // back. Either side may drop first.
@@ -414,7 +427,7 @@ struct two_senders_cap1 : rl::test_suite<two_senders_cap1, 3> {
     }
 };
 
-// ---- 9. two receivers, one sender, rendezvous and capacity 1: each message exactly once --------
+// ---- 9. two receivers, one sender, rendezvous and capacity 1: each message exactly once ---------
 
 template <kind K>
 struct two_receivers : rl::test_suite<two_receivers<K>, 3> {
@@ -454,7 +467,7 @@ struct two_receivers : rl::test_suite<two_receivers<K>, 3> {
     }
 };
 
-// ---- 10. select over two channels: one arm fires, the other registration is cancelled ---------
+// ---- 10. select over two channels: one arm fires, the other registration is cancelled -----------
 
 using recv_result = courier::expected<msg, courier::recv_error>;
 using send_result = courier::expected<void, courier::send_error<msg>>;
@@ -512,7 +525,7 @@ struct select_recv_two_channels : rl::test_suite<select_recv_two_channels<K>, 2>
     }
 };
 
-// ---- 11. the dynamic selector against two senders, one per channel -----------------------------
+// ---- 11. the dynamic selector against two senders, one per channel ------------------------------
 
 // Two senders each send one message, 1 on a and 2 on b; the receiver runs one selector.select()
 // over receives on both and completes the chosen one. The other message is then still in its
@@ -568,8 +581,7 @@ struct selector_two_senders : rl::test_suite<selector_two_senders<K>, 3> {
     }
 };
 
-// ---- 12. select with a timeout racing a send
-// -----------------------------------------------------
+// ---- 12. select with a timeout racing a send ----------------------------------------------------
 
 // select(on_recv, on_timeout(1 ms)) against a send arriving at a virtual time the scheduler picks,
 // as in recv_timeout_vs_send: exactly once (received by the select, or the select timed out and
@@ -588,14 +600,7 @@ struct select_timeout_vs_send : rl::test_suite<select_timeout_vs_send<K>, 2> {
     }
     void thread(unsigned i) {
         if (i == 0) {
-            constexpr std::chrono::microseconds delays[] = {0us, 300us, 1000us, 1200us, 5000us};
-            courier_model::wait_until_virtual(courier_model::pick_delay(delays), selector_done);
-            auto r = K == kind::zero ? ch.tx->send_timeout(msg(5), 1ms)
-                                     : ch.tx->send_timeout(msg(5), std::chrono::hours(1));
-            sent = r.has_value();
-            if (!sent) {
-                RL_ASSERT(r.error().is_timeout() && r.error().value.value() == 5);
-            }
+            sent = delayed_send<K>(*ch.tx, selector_done);
         } else {
             int handlers = 0;
             const std::size_t fired =
@@ -615,19 +620,13 @@ struct select_timeout_vs_send : rl::test_suite<select_timeout_vs_send<K>, 2> {
         outcomes().add(received ? "received by the select"
                        : sent   ? "select timed out, message still buffered"
                                 : "both timed out, value handed back");
-        if (!received && sent) {
-            auto left = ch.rx->try_recv();
-            RL_ASSERT(left.has_value() && left->value() == 5);  // not lost
-        }
-        RL_ASSERT(received ? sent : true);
-        RL_ASSERT(!ch.rx->try_recv().has_value());  // not duplicated
+        check_exactly_once(*ch.rx, received, sent);
         ch.clear();
         RL_ASSERT(courier_model::live() == 0);
     }
 };
 
-// ---- 13. select's send against the receiver dropping
-// ---------------------------------------------
+// ---- 13. select's send against the receiver dropping --------------------------------------------
 
 // A select with one on_send arm blocks (rendezvous: nobody receiving yet; capacity 1: full) while
 // the receiver takes what it can without blocking and drops. The send succeeds exactly when its
@@ -689,8 +688,7 @@ struct select_send_vs_receiver_drop : rl::test_suite<select_send_vs_receiver_dro
     }
 };
 
-// ---- 14. the last sender of one arm's channel dropped while a select blocks
-// ----------------------
+// ---- 14. the last sender of one arm's channel dropped while a select blocks ---------------------
 
 // A select over receives on a and b blocks; the only sender of a sends a message (queue flavors)
 // and drops. The select takes the message, then (selecting again) wakes with a's disconnection
@@ -733,7 +731,7 @@ struct select_disconnect_wakes : rl::test_suite<select_disconnect_wakes<K>, 2> {
     }
 };
 
-// ---- the list ---------------------------------------------------------------------------------
+// ---- the list -----------------------------------------------------------------------------------
 
 struct model_entry {
     const char* name;
