@@ -111,14 +111,20 @@ def extra_table(rows):
     return "\n".join(lines)
 
 
-# The goals courier is measured against, as (peer, limit, which cases): courier's time divided by
-# the peer's must be at most `limit` on every case both ran.
+# The goals courier is measured against, as (peer, limit, which cases, in words for the report;
+# target_applies() decides): courier's time divided by the peer's must be at most `limit` on every
+# case both ran.
 TARGETS = [
     ("rust_std", 0.8, "every shared case"),
     ("go_chan", 0.8, "every shared case"),
     ("moodycamel", 1.0, "unbounded spsc, mpsc, mpmc"),
     ("limit", 2.0, "spsc (ceiling: SPSC ring), mpsc and mpmc (floor: one contended RMW)"),
 ]
+
+
+def targets_goals():
+    """The goals of TARGETS in one sentence, for the report."""
+    return "; ".join(f"{peer} ≤ {limit:g}× on {scope}" for peer, limit, scope in TARGETS)
 
 
 def target_applies(peer, case):

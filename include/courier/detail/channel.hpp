@@ -88,20 +88,6 @@ COURIER_NOINLINE op_status queue_send_wait(Flavor& f, T& msg, deadline& dl) {
     }
 }
 
-/// queue_send_wait() with its first attempt inline: a send that finds room costs no call.
-template <class Flavor, class T>
-COURIER_HOT op_status queue_send(Flavor& f, T& msg, deadline& dl) {
-    typename Flavor::token t;
-    if (f.start_send(t)) {
-        if (t.disconnected()) {
-            return op_status::disconnected;
-        }
-        f.write(t, msg);
-        return op_status::ok;
-    }
-    return queue_send_wait(f, msg, dl);
-}
-
 template <class Flavor, class T>
 COURIER_HOT op_status queue_try_send(Flavor& f, T& msg) {
     typename Flavor::token t;
@@ -113,6 +99,13 @@ COURIER_HOT op_status queue_try_send(Flavor& f, T& msg) {
     }
     f.write(t, msg);
     return op_status::ok;
+}
+
+/// queue_send_wait() with its first attempt inline: a send that finds room costs no call.
+template <class Flavor, class T>
+COURIER_HOT op_status queue_send(Flavor& f, T& msg, deadline& dl) {
+    const op_status s = queue_try_send(f, msg);
+    return s != op_status::full ? s : queue_send_wait(f, msg, dl);
 }
 
 /// Receives on an array or list flavor; the mirror image of queue_send_wait().
