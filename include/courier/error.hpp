@@ -68,11 +68,10 @@ struct send_error {
 
     const char* what() const noexcept { return "sending on a disconnected channel"; }
 
-    friend constexpr bool operator==(const send_error& a, const send_error& b) requires
-        requires(const T& x) {
-        { x == x } -> std::convertible_to<bool>;
+    friend constexpr bool operator==(const send_error& a,
+                                     const send_error& b) requires std::equality_comparable<T> {
+        return a.value == b.value;
     }
-    { return a.value == b.value; }
 };
 
 template <class T>
@@ -88,11 +87,10 @@ struct try_send_error {
     bool is_disconnected() const noexcept { return kind == send_status::disconnected; }
     const char* what() const noexcept { return to_string(kind).data(); }
 
-    friend constexpr bool operator==(const try_send_error& a, const try_send_error& b) requires
-        requires(const T& x) {
-        { x == x } -> std::convertible_to<bool>;
+    friend constexpr bool operator==(const try_send_error& a,
+                                     const try_send_error& b) requires std::equality_comparable<T> {
+        return a.kind == b.kind && a.value == b.value;
     }
-    { return a.kind == b.kind && a.value == b.value; }
 };
 
 template <class T>
@@ -109,11 +107,11 @@ struct send_timeout_error {
     bool is_disconnected() const noexcept { return kind == send_status::disconnected; }
     const char* what() const noexcept { return to_string(kind).data(); }
 
-    friend constexpr bool operator==(const send_timeout_error& a,
-                                     const send_timeout_error& b) requires requires(const T& x) {
-        { x == x } -> std::convertible_to<bool>;
+    friend constexpr bool operator==(
+        const send_timeout_error& a,
+        const send_timeout_error& b) requires std::equality_comparable<T> {
+        return a.kind == b.kind && a.value == b.value;
     }
-    { return a.kind == b.kind && a.value == b.value; }
 };
 
 template <class T>

@@ -17,6 +17,7 @@
 #include "courier/detail/channel.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/status.hpp"
+#include "courier/detail/time.hpp"
 #include "courier/error.hpp"
 #include "courier/expected.hpp"
 

@@ -1,9 +1,10 @@
 // Multi-producer, single-consumer channels (Rust's std::sync::mpsc).
 //
-//   auto [tx, rx] = courier::channel<T>();          // unbounded: send never blocks
-//   auto [tx, rx] = courier::sync_channel<T>(n);    // bounded: send blocks while n are buffered;
-//                                                   // n == 0: rendezvous, send waits for a
-//                                                   receiver
+// clang-format off
+//   auto [tx, rx] = courier::channel<T>();        // unbounded: send never blocks
+//   auto [tx, rx] = courier::sync_channel<T>(n);  // bounded: send blocks while n are buffered;
+//                                                 // n == 0: rendezvous, send waits for a receiver
+// clang-format on
 //
 // Senders are copyable (a copy is one more producer); the receiver is move-only. When the last
 // sender goes, the receiver drains what is buffered and then sees `disconnected`. When the receiver
@@ -19,6 +20,7 @@
 #include "courier/detail/channel.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/status.hpp"
+#include "courier/detail/time.hpp"
 #include "courier/error.hpp"
 #include "courier/expected.hpp"
 

@@ -1,9 +1,12 @@
 // select: wait on several channel operations at once and complete exactly one of them.
 //
+// clang-format off
 //   std::size_t fired = courier::select(
 //       courier::on_recv(rx1, [&](courier::expected<int, courier::recv_error> m) { ... }),
-//       courier::on_send(tx, value, [&](courier::expected<void, courier::send_error<V>> r) { ...
-//       }), courier::on_timeout(50ms, [&] { ... }));   // or on_deadline(tp, f), or on_default(f)
+//       courier::on_send(tx, value, [&](courier::expected<void, courier::send_error<V>> r) { ... }),
+//       courier::on_timeout(50ms, [&] { ... }));  // or on_deadline(tp, f), or on_default(f)
+// clang-format on
+// (A complete program: examples/select_timeout.cpp.)
 //
 // Works with the receivers and senders of courier::channel, courier::sync_channel and
 // courier::mpmc, and with the timer receivers (after, tick, never), in any mix of element types. An
@@ -31,6 +34,7 @@
 #include "courier/detail/handle.hpp"
 #include "courier/detail/select_ops.hpp"
 #include "courier/detail/status.hpp"
+#include "courier/detail/time.hpp"
 #include "courier/error.hpp"
 #include "courier/expected.hpp"
 #include "courier/mpmc.hpp"

@@ -1,10 +1,11 @@
 // Timer receivers for use in select (and on their own): after, tick, never.
 //
-//   courier::after(50ms)  delivers one steady_clock::time_point no earlier than 50 ms from the
-//   call,
+// clang-format off
+//   courier::after(50ms)  delivers one steady_clock::time_point no earlier than 50 ms from the call,
 //                         then stays empty (it never disconnects);
 //   courier::tick(10ms)   delivers the time of each period (missed periods are dropped);
 //   courier::never<T>()   is never ready.
+// clang-format on
 // All three are ordinary courier::mpmc::receiver objects: copies share the timer, and each delivery
 // goes to exactly one receiver.
 #pragma once
@@ -15,6 +16,7 @@
 #include "courier/detail/channel.hpp"
 #include "courier/detail/flavors/timer.hpp"
 #include "courier/detail/handle.hpp"
+#include "courier/detail/time.hpp"
 #include "courier/mpmc.hpp"
 
 namespace courier {
@@ -28,20 +30,6 @@ struct timer_factory {
         return mpmc::receiver<T>(c);
     }
 };
-
-template <class Rep, class Period>
-clock::duration timer_duration(std::chrono::duration<Rep, Period> d) {
-    using namespace std::chrono;
-    if (d <= d.zero()) {
-        return clock::duration::zero();
-    }
-    // A century or more (hours::max() included) is "never" for practical purposes; compare in
-    // floating point so that the conversion cannot overflow.
-    if (duration<double>(d) >= duration<double>(hours(24 * 365 * 100))) {
-        return duration_cast<clock::duration>(hours(24 * 365 * 100));
-    }
-    return ceil<clock::duration>(d);  // never shorter than asked
-}
 
 }  // namespace detail
 

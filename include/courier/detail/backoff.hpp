@@ -16,8 +16,6 @@ class backoff {
     static constexpr std::uint32_t spin_limit = 6;
     static constexpr std::uint32_t yield_limit = 10;
 
-    void reset() noexcept { step_ = 0; }
-
     void spin() noexcept {
         const std::uint32_t n = 1u << (step_ < spin_limit ? step_ : spin_limit);
         for (std::uint32_t i = 0; i < n; ++i) {

@@ -29,6 +29,7 @@
 #include "courier/detail/flavors/zero.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
+#include "courier/detail/time.hpp"
 #include "courier/detail/waker.hpp"
 
 namespace courier::detail {

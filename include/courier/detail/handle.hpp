@@ -12,6 +12,7 @@
 
 #include "courier/detail/channel.hpp"
 #include "courier/detail/status.hpp"
+#include "courier/detail/time.hpp"
 #include "courier/error.hpp"
 #include "courier/expected.hpp"
 
@@ -22,10 +23,6 @@ struct access {
     template <class Handle>
     static auto* chan_of(const Handle& h) noexcept {
         return h.core_.get();
-    }
-    template <class Handle>
-    static const auto& core_of(const Handle& h) noexcept {
-        return h.core_;
     }
 };
 

@@ -436,14 +436,12 @@ class list_flavor {
     static constexpr std::size_t trim_blocks = (std::size_t{32} << 20) / sizeof(block);
 
     void block_freed() noexcept {
-        if constexpr (COURIER_HAS_MALLOC_TRIM) {
-            if (freed_blocks_.fetch_add(1, std::memory_order_relaxed) + 1 >= trim_blocks) {
-                freed_blocks_.store(0, std::memory_order_relaxed);
 #if COURIER_HAS_MALLOC_TRIM
-                malloc_trim(0);
-#endif
-            }
+        if (freed_blocks_.fetch_add(1, std::memory_order_relaxed) + 1 >= trim_blocks) {
+            freed_blocks_.store(0, std::memory_order_relaxed);
+            malloc_trim(0);
         }
+#endif
     }
 
     // Marks the slot read and frees its block when it was the block's last unread slot.

@@ -22,6 +22,7 @@
 #include "courier/detail/context.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
+#include "courier/detail/time.hpp"
 
 namespace courier::detail {
 

@@ -1,0 +1,129 @@
+// Time for the engine: the clock every wait uses, the "forever" bound, and the deadline of one
+// blocking operation (converted from any duration or any clock's time point).
+//
+// Waiting always uses the steady clock. A deadline given on another clock is re-checked on that
+// clock when the steady deadline fires (see `deadline`). Durations of a century or more, and
+// time points as far away, mean "no deadline": that bound is `forever`, written once here.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <type_traits>
+
+namespace courier::detail {
+
+using clock = std::chrono::steady_clock;
+using deadline_t = std::optional<clock::time_point>;  // nullopt: wait forever
+
+/// Any wait at least this long is a wait without deadline (a century; durations::max() included).
+inline constexpr std::chrono::duration<double> forever = std::chrono::hours(24 * 365 * 100);
+
+/// A relative timeout as a steady_clock deadline. Zero or negative: now (try once). Durations too
+/// large to represent (duration::max(), hours::max(), ...) saturate to "no deadline" instead of
+/// overflowing; anything beyond a century is treated as forever.
+template <class Rep, class Period>
+deadline_t deadline_after(std::chrono::duration<Rep, Period> d) {
+    using namespace std::chrono;
+    const auto now = clock::now();
+    if (d <= d.zero()) {
+        return now;
+    }
+    // Compare in floating point so that no integer conversion can overflow.
+    if (duration<double>(d) >= forever) {
+        return std::nullopt;
+    }
+    // Round up: a timed operation must never give up before the full duration has elapsed.
+    return now + ceil<clock::duration>(d);
+}
+
+/// A deadline on any clock as a steady_clock deadline: the remaining time, measured on the
+/// caller's clock now, from the steady clock's now. Callers re-check the original clock after a
+/// timeout (clocks other than steady_clock may be adjusted while waiting).
+template <class Clock, class Duration>
+deadline_t deadline_at(std::chrono::time_point<Clock, Duration> tp) {
+    using namespace std::chrono;
+    const auto now = Clock::now();
+    // In floating point first: time_point::max() of a coarse duration (hours) would overflow any
+    // conversion to the common integer duration.
+    const duration<double> remaining =
+        duration<double>(tp.time_since_epoch()) - duration<double>(now.time_since_epoch());
+    if (remaining <= duration<double>::zero()) {
+        return clock::now();
+    }
+    if (remaining >= forever) {
+        return std::nullopt;
+    }
+    return deadline_after(tp - now);
+}
+
+/// When a blocking operation gives up. Waiting itself always uses the steady clock; a deadline
+/// given on another clock (system_clock may be adjusted while we wait) is re-checked on that clock
+/// when the steady deadline fires, and the wait goes on if it has not really passed yet.
+class deadline {
+  public:
+    /// No deadline: wait forever.
+    static deadline never() noexcept { return deadline{}; }
+
+    template <class Rep, class Period>
+    static deadline after(std::chrono::duration<Rep, Period> d) {
+        deadline r;
+        r.steady_ = deadline_after(d);
+        return r;
+    }
+
+    /// `tp` must outlive the deadline object (it is the caller's argument).
+    template <class Clock, class Duration>
+    static deadline at(const std::chrono::time_point<Clock, Duration>& tp) {
+        deadline r;
+        r.steady_ = deadline_at(tp);
+        if constexpr (!std::is_same_v<Clock, clock>) {
+            r.user_ = &tp;
+            r.refresh_ = [](const void* p, deadline_t& steady) {
+                const auto& t = *static_cast<const std::chrono::time_point<Clock, Duration>*>(p);
+                // In floating point: comparing time points converts both to the common duration,
+                // which overflows for the extremes of a coarse one (time_point<C, hours>::min()).
+                const std::chrono::duration<double> now(Clock::now().time_since_epoch());
+                if (now >= std::chrono::duration<double>(t.time_since_epoch())) {
+                    return true;
+                }
+                steady = deadline_at(t);
+                return false;
+            };
+        }
+        return r;
+    }
+
+    /// True once the deadline has passed (on the clock it was given on).
+    bool expired() {
+        if (!steady_ || clock::now() < *steady_) {
+            return false;
+        }
+        return refresh_ == nullptr || refresh_(user_, steady_);
+    }
+
+    const deadline_t& steady() const noexcept { return steady_; }
+
+  private:
+    deadline() = default;
+
+    deadline_t steady_;
+    const void* user_ = nullptr;
+    bool (*refresh_)(const void*, deadline_t&) = nullptr;
+};
+
+/// A timer period as a steady_clock duration: zero or negative stays zero, anything from
+/// `forever` on is capped at `forever`, and the rest is rounded up (never shorter than asked).
+template <class Rep, class Period>
+clock::duration timer_duration(std::chrono::duration<Rep, Period> d) {
+    using namespace std::chrono;
+    if (d <= d.zero()) {
+        return clock::duration::zero();
+    }
+    // In floating point, so that the conversion of hours::max() cannot overflow.
+    if (duration<double>(d) >= forever) {
+        return duration_cast<clock::duration>(forever);
+    }
+    return ceil<clock::duration>(d);
+}
+
+}  // namespace courier::detail
