@@ -46,13 +46,21 @@ for file in include/courier/courier.hpp lib/cmake/courier/courierConfig.cmake \
         exit 1
     fi
 done
-# Every public and internal header of the source tree is installed.
-while IFS= read -r header; do
-    if [[ ! -f "$prefix/include/$header" ]]; then
-        echo "packaging: include/$header was not installed" >&2
-        exit 1
-    fi
-done < <(cd "$source_dir/include" && find courier -name '*.hpp')
+# The installed tree is exactly the list in installed_files.txt: every header users need and
+# nothing test-only (no model-checker policy). A header added to include/ must be added there.
+expected_list="$here/installed_files.txt"
+actual_list="$work/installed_files.actual"
+(cd "$prefix" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) >"$actual_list"
+if ! diff -u <(grep -v '^#' "$expected_list" | LC_ALL=C sort) "$actual_list"; then
+    echo "packaging: the installed files differ from $expected_list (diff above: - expected," \
+        "+ installed)" >&2
+    exit 1
+fi
+# Nothing that ships carries test machinery.
+if grep -rlE 'relacy|COURIER_SYNC_RELACY' "$prefix/include"; then
+    echo "packaging: an installed header mentions the model checker (files above)" >&2
+    exit 1
+fi
 
 step "find_package(courier CONFIG REQUIRED)"
 "$cmake_command" -S "$here/find_package" -B "$work/find_package" "${configure_args[@]}" \

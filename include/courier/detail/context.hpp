@@ -25,18 +25,16 @@
 #include "courier/detail/backoff.hpp"
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
+#include "courier/detail/time.hpp"
 #include "courier/detail/wait/thread_parker.hpp"
 
 namespace courier::detail {
 
-#if defined(COURIER_SYNC_RELACY)
-using parker = sync::parker;
+#if defined(COURIER_SYNC_POLICY_HEADER)
+using parker = sync::parker;  // a replacement sync policy brings its own parker
 #else
 using parker = thread_parker;
 #endif
-
-using clock = std::chrono::steady_clock;
-using deadline_t = std::optional<clock::time_point>;  // nullopt: wait forever
 
 /// What completed a wait: the three fixed states, else the id of the selected operation.
 /// How long a waiter of one side of one channel yield-spins before it parks, learned from that

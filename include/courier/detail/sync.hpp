@@ -2,8 +2,8 @@
 //
 // Flavors, wakers and contexts never name std::atomic, std::mutex or a futex directly; they use
 // courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id,
-// random_below, shared_hint}. A model checker build (COURIER_SYNC_RELACY) substitutes its own
-// primitives here, so the very same flavor code is explored under every interleaving. Memory orders
+// random_below, shared_hint}. A build that defines COURIER_SYNC_POLICY_HEADER (the model checker's)
+// substitutes its own primitives here, so the very same flavor code is explored under every interleaving. Memory orders
 // are passed explicitly everywhere; the engine uses no standalone fences (ThreadSanitizer does not
 // model them): publication is always a release store or RMW on the atomic that carries the state,
 // paired with an acquire on the reader's side.
@@ -11,8 +11,10 @@
 
 #include <cstdint>
 
-#if defined(COURIER_SYNC_RELACY)
-#include "courier/detail/sync_relacy.hpp"
+#if defined(COURIER_SYNC_POLICY_HEADER)
+// A replacement policy (the model checker's, kept with its models under tests/reliability/): it
+// defines the same names in courier::detail::sync, plus sync::parker.
+#include COURIER_SYNC_POLICY_HEADER
 #else
 
 #include <atomic>

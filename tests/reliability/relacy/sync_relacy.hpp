@@ -1,6 +1,7 @@
 // The sync policy for model checking with Relacy (Dmitry Vyukov's Relacy Race Detector,
-// relacy-dev: /usr/include/relacy/relacy.hpp). Selected by sync.hpp when COURIER_SYNC_RELACY is
-// defined; only the model programs under tests/reliability/relacy/ define it.
+// relacy-dev: /usr/include/relacy/relacy.hpp). Selected by sync.hpp when COURIER_SYNC_POLICY_HEADER
+// names this file (and COURIER_SYNC_RELACY is defined); only the model programs under
+// tests/reliability/relacy/ do that. It is a test file: it is not installed.
 //
 // It gives the engine the same names as the normal policy, backed by Relacy's simulated
 // primitives, so the unchanged flavor code runs under Relacy's scheduler and memory model:
