@@ -1,12 +1,12 @@
 // The sync policy: every shared-state primitive the engine uses comes from here.
 //
-// Flavors, wakers and contexts never name std::atomic, std::mutex or a futex directly; they use
+// Flavors, wakers and waiters never name std::atomic, std::mutex or a futex directly; they use
 // courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id,
 // random_below, shared_hint}. A build that defines COURIER_SYNC_POLICY_HEADER (the model checker's)
-// substitutes its own primitives here, so the very same flavor code is explored under every interleaving. Memory orders
-// are passed explicitly everywhere; the engine uses no standalone fences (ThreadSanitizer does not
-// model them): publication is always a release store or RMW on the atomic that carries the state,
-// paired with an acquire on the reader's side.
+// substitutes its own primitives here, so the very same flavor code is explored under every
+// interleaving. Memory orders are passed explicitly everywhere; the engine uses no standalone
+// fences (ThreadSanitizer does not model them): publication is always a release store or RMW on the
+// atomic that carries the state, paired with an acquire on the reader's side.
 #pragma once
 
 #include <cstdint>

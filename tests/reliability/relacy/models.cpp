@@ -1,5 +1,5 @@
 // Relacy models of the channel engine: the real flavor code (array, list, zero), the real waker,
-// context and handles, compiled with -DCOURIER_SYNC_RELACY so that every atomic, mutex and park is
+// waiters and handles, compiled with the Relacy sync policy so that every atomic, mutex and park is
 // Relacy's, and explored under its scheduler and C++ memory model with tiny capacities.
 //
 // Each model states what must hold in every schedule; a failed RL_ASSERT, a data race on a message

@@ -26,6 +26,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -33,14 +34,16 @@
 #include "courier/detail/backoff.hpp"
 #include "courier/detail/cache_padded.hpp"
 #include "courier/detail/config.hpp"
+#include "courier/detail/flavors/queue.hpp"
+#include "courier/detail/flavors/recovery.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
-#include "courier/detail/waker.hpp"
+#include "courier/detail/wait/waker.hpp"
 
 namespace courier::detail {
 
 template <class T>
-class array_flavor {
+class array_flavor : public queue_flavor<array_flavor<T>, T> {
     static constexpr bool throwing_move = !std::is_nothrow_move_constructible_v<T>;
 
     struct slot;
@@ -70,6 +73,7 @@ class array_flavor {
         std::size_t stamp = 0;
         bool disconnected() const noexcept { return s == nullptr; }
     };
+    using select_state = queue_select_state<token>;
 
     explicit array_flavor(std::size_t capacity) : cap_(capacity) {
         if (capacity == 0) {
@@ -259,24 +263,10 @@ class array_flavor {
 
     // ---- disconnection ----------------------------------------------------------------------
 
-    /// Sets the disconnect bit; true if this call set it. Wakes every blocked operation.
-    bool disconnect() {
+    /// Sets the disconnect bit in tail; true if this call set it (queue_flavor::disconnect).
+    bool mark_disconnected() noexcept {
         const std::size_t tail = tail_->fetch_or(mark_bit_, std::memory_order_seq_cst);
-        COURIER_PERTURB();
-        if ((tail & mark_bit_) == 0) {
-            senders_.disconnect();
-            receivers_.disconnect();
-            return true;
-        }
-        return false;
-    }
-
-    /// The last receiver is gone: disconnect, then destroy every buffered message before returning
-    /// (including messages of sends that reserved a slot before the disconnect and are mid-write).
-    bool disconnect_receivers() {
-        const bool first = disconnect();
-        discard_all_messages();
-        return first;
+        return (tail & mark_bit_) == 0;
     }
 
     // ---- snapshots ----------------------------------------------------------------------------
@@ -307,7 +297,7 @@ class array_flavor {
 
     bool is_empty() const noexcept {
         if constexpr (throwing_move) {
-            if (recovering_.load(std::memory_order_seq_cst) != 0) {
+            if (!recovery_.empty(std::memory_order_seq_cst)) {
                 return false;
             }
         }
@@ -322,12 +312,14 @@ class array_flavor {
         return head + one_lap_ == (tail & ~mark_bit_);
     }
 
-    std::size_t capacity() const noexcept { return cap_; }
+    std::optional<std::size_t> capacity() const noexcept { return cap_; }
+
+  private:
+    friend class queue_flavor<array_flavor<T>, T>;
 
     sync_waker& senders() noexcept { return senders_; }
     sync_waker& receivers() noexcept { return receivers_; }
 
-  private:
     using alloc_traits = std::allocator_traits<std::allocator<slot>>;
 
     // Finishes a read: destroys the moved-from message and frees the slot, or, when the move
@@ -371,34 +363,20 @@ class array_flavor {
 
     void recover(const token& t) noexcept {
         if constexpr (throwing_move) {
-            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
             t.s->extra.recovery_stamp = t.stamp;
-            t.s->extra.recovery_next = nullptr;
             // pairs with the acquire in start_send(): senders stop waiting for this slot
             t.s->extra.recovering.store(true, std::memory_order_release);
-            (recovery_tail_ != nullptr ? recovery_tail_->extra.recovery_next : recovery_head_) =
-                t.s;
-            recovery_tail_ = t.s;
-            recovering_.fetch_add(1, std::memory_order_release);  // pairs with take_recovered()
+            recovery_.push(*t.s);
             receivers_.notify();
         }
     }
 
     bool take_recovered(token& t) noexcept {
         if constexpr (throwing_move) {
-            if (recovering_.load(std::memory_order_acquire) == 0) {
-                return false;
-            }
-            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
-            slot* s = recovery_head_;
+            slot* s = recovery_.pop();
             if (s == nullptr) {
                 return false;
             }
-            recovery_head_ = s->extra.recovery_next;
-            if (recovery_head_ == nullptr) {
-                recovery_tail_ = nullptr;
-            }
-            recovering_.fetch_sub(1, std::memory_order_relaxed);
             // The slot is being read again: a sender waits for it as for any read in progress.
             s->extra.recovering.store(false, std::memory_order_relaxed);
             t.s = s;
@@ -457,11 +435,7 @@ class array_flavor {
     [[no_unique_address]] std::allocator<slot> alloc_;
     sync_waker senders_;
     sync_waker receivers_;
-    // Recovery queue (throwing moves only; unused otherwise).
-    sync::mutex recovery_mutex_;
-    sync::atomic<std::size_t> recovering_{0};
-    slot* recovery_head_ = nullptr;
-    slot* recovery_tail_ = nullptr;
+    recovery_queue<slot> recovery_;  // throwing moves only; unused otherwise
 };
 
 }  // namespace courier::detail

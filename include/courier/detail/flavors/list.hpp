@@ -25,6 +25,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -38,14 +39,16 @@
 #include "courier/detail/backoff.hpp"
 #include "courier/detail/cache_padded.hpp"
 #include "courier/detail/config.hpp"
+#include "courier/detail/flavors/queue.hpp"
+#include "courier/detail/flavors/recovery.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
-#include "courier/detail/waker.hpp"
+#include "courier/detail/wait/waker.hpp"
 
 namespace courier::detail {
 
 template <class T>
-class list_flavor {
+class list_flavor : public queue_flavor<list_flavor<T>, T> {
     static constexpr bool throwing_move = !std::is_nothrow_move_constructible_v<T>;
 
     static constexpr std::size_t shift = 1;
@@ -138,6 +141,7 @@ class list_flavor {
         std::size_t offset = 0;
         bool disconnected() const noexcept { return blk == nullptr; }
     };
+    using select_state = queue_select_state<token>;
 
     list_flavor() = default;
     list_flavor(const list_flavor&) = delete;
@@ -339,24 +343,10 @@ class list_flavor {
 
     // ---- disconnection ----------------------------------------------------------------------
 
-    /// Sets the disconnect bit in tail; true if this call set it. Wakes every blocked operation.
-    bool disconnect() {
+    /// Sets the disconnect bit in tail; true if this call set it (queue_flavor::disconnect).
+    bool mark_disconnected() noexcept {
         const std::size_t tail = tail_->index.fetch_or(mark_bit, std::memory_order_seq_cst);
-        COURIER_PERTURB();
-        if ((tail & mark_bit) == 0) {
-            senders_.disconnect();
-            receivers_.disconnect();
-            return true;
-        }
-        return false;
-    }
-
-    /// The last receiver is gone: disconnect, then destroy every buffered message and free the
-    /// blocks before returning.
-    bool disconnect_receivers() {
-        const bool first = disconnect();
-        discard_all_messages();
-        return first;
+        return (tail & mark_bit) == 0;
     }
 
     // ---- snapshots ----------------------------------------------------------------------------
@@ -395,7 +385,7 @@ class list_flavor {
 
     bool is_empty() const noexcept {
         if constexpr (throwing_move) {
-            if (recovering_.load(std::memory_order_seq_cst) != 0) {
+            if (!recovery_.empty(std::memory_order_seq_cst)) {
                 return false;
             }
         }
@@ -405,11 +395,14 @@ class list_flavor {
     }
 
     bool is_full() const noexcept { return false; }
+    std::optional<std::size_t> capacity() const noexcept { return std::nullopt; }
+
+  private:
+    friend class queue_flavor<list_flavor<T>, T>;
 
     sync_waker& senders() noexcept { return senders_; }
     sync_waker& receivers() noexcept { return receivers_; }
 
-  private:
     struct read_guard {
         list_flavor* self;
         token t;
@@ -459,32 +452,19 @@ class list_flavor {
     void recover(const token& t) noexcept {
         if constexpr (throwing_move) {
             slot& s = t.blk->slots[t.offset];
-            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
             s.extra.owner = t.blk;
             s.extra.offset = t.offset;
-            s.extra.recovery_next = nullptr;
-            (recovery_tail_ != nullptr ? recovery_tail_->extra.recovery_next : recovery_head_) = &s;
-            recovery_tail_ = &s;
-            recovering_.fetch_add(1, std::memory_order_release);  // pairs with take_recovered()
+            recovery_.push(s);
             receivers_.notify();
         }
     }
 
     bool take_recovered(token& t) noexcept {
         if constexpr (throwing_move) {
-            if (recovering_.load(std::memory_order_acquire) == 0) {
-                return false;
-            }
-            sync::lock_guard<sync::mutex> lock(recovery_mutex_);
-            slot* s = recovery_head_;
+            slot* s = recovery_.pop();
             if (s == nullptr) {
                 return false;
             }
-            recovery_head_ = s->extra.recovery_next;
-            if (recovery_head_ == nullptr) {
-                recovery_tail_ = nullptr;
-            }
-            recovering_.fetch_sub(1, std::memory_order_relaxed);
             t.blk = s->extra.owner;
             t.offset = s->extra.offset;
             return true;
@@ -549,13 +529,9 @@ class list_flavor {
     cache_padded<position> tail_{};
     sync_waker senders_;
     sync_waker receivers_;
-    // Recovery queue (throwing moves only; unused otherwise).
-    sync::mutex recovery_mutex_;
-    sync::atomic<std::size_t> recovering_{0};
+    recovery_queue<slot> recovery_;              // throwing moves only; unused otherwise
     sync::atomic<std::size_t> holes_{0};         // published holes not yet skipped by a receiver
     sync::atomic<std::size_t> freed_blocks_{0};  // blocks freed since the last malloc_trim
-    slot* recovery_head_ = nullptr;
-    slot* recovery_tail_ = nullptr;
 };
 
 }  // namespace courier::detail

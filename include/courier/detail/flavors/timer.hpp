@@ -19,10 +19,10 @@
 #include <type_traits>
 #include <utility>
 
-#include "courier/detail/context.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
+#include "courier/detail/wait/waker.hpp"
 
 namespace courier::detail {
 
@@ -36,6 +36,9 @@ class timer_flavor {
     struct token {
         clock::time_point when{};
         bool disconnected() const noexcept { return false; }
+    };
+    struct select_state {
+        token t;
     };
 
     struct never_tag {};
@@ -73,6 +76,10 @@ class timer_flavor {
             }
         }
     }
+
+    /// A timer channel has no senders: every send fails as on a disconnected channel.
+    op_status send(T&, deadline&) noexcept { return op_status::disconnected; }
+    op_status try_send(T&) noexcept { return op_status::disconnected; }
 
     template <class Make>
     auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
@@ -138,7 +145,45 @@ class timer_flavor {
         return next == never_rep || clock::now().time_since_epoch().count() < next;
     }
     bool is_full() const noexcept { return !is_empty(); }
-    std::size_t capacity() const noexcept { return period_ == 0 && !next_delivery() ? 0 : 1; }
+    std::optional<std::size_t> capacity() const noexcept {
+        return std::size_t{period_ == 0 && !next_delivery() ? 0u : 1u};
+    }
+
+    // ---- select verbs (select_ops.hpp) ------------------------------------------------------
+    // Nothing ever wakes a timer's waiters: a select that waits on a timer sleeps until
+    // next_due() at the latest and tries again. The send side is always ready (disconnected).
+
+    op_status select_try(send_side, select_state&) noexcept { return op_status::disconnected; }
+    op_status select_try(recv_side, select_state& s) noexcept {
+        return start_recv(s.t) ? op_status::ok : op_status::empty;
+    }
+    template <class Side>
+    bool select_register(Side side, select_state&, waiter_entry&, T*) noexcept {
+        return ready(side);
+    }
+    template <class Side>
+    void select_unregister(Side, waiter_entry&) noexcept {}
+    template <class Side>
+    op_status select_accept(Side side, select_state& s) noexcept {
+        return select_try(side, s);
+    }
+    bool ready(send_side) const noexcept { return true; }
+    bool ready(recv_side) const noexcept { return !is_empty(); }
+    template <class Side>
+    bool select_watch(Side side, waiter_entry&) noexcept {
+        return ready(side);
+    }
+    op_status select_complete(send_side, select_state&, T&) noexcept {
+        return op_status::disconnected;
+    }
+    template <class Make>
+    auto select_complete(recv_side, select_state& s, Make&& make)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        return read(s.t, std::forward<Make>(make));
+    }
+
+    /// When the next delivery is due (select sleeps no longer than that).
+    std::optional<clock::time_point> next_due() const noexcept { return next_delivery(); }
 
   private:
     sync::atomic<rep> next_;

@@ -23,16 +23,17 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include "courier/detail/backoff.hpp"
 #include "courier/detail/config.hpp"
-#include "courier/detail/context.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
-#include "courier/detail/waker.hpp"
+#include "courier/detail/wait/thread_waiter.hpp"
+#include "courier/detail/wait/waker.hpp"
 
 namespace courier::detail {
 
@@ -82,6 +83,14 @@ class zero_flavor {
         bool disconnected() const noexcept { return p == nullptr; }
     };
 
+    /// A select operation's state: the partner's packet (when it paired with a waiting partner),
+    /// its own packet (queued while it waits), and whether a partner selected the own packet.
+    struct select_state {
+        token t;
+        packet own;
+        bool selected_own = false;
+    };
+
     zero_flavor() = default;
     zero_flavor(const zero_flavor&) = delete;
     zero_flavor& operator=(const zero_flavor&) = delete;
@@ -90,19 +99,7 @@ class zero_flavor {
 
     /// Pairs with a waiting receiver. True with token.p set (paired) or null (disconnected);
     /// false when no receiver is waiting.
-    bool start_send(token& t) {
-        sync::lock_guard<sync::mutex> lock(mutex_);
-        selected_entry e;
-        if (receivers_.try_select(&e)) {
-            t.p = static_cast<packet*>(e.packet);
-            return true;
-        }
-        if (disconnected_) {
-            t.p = nullptr;
-            return true;
-        }
-        return false;
-    }
+    bool start_send(token& t) { return pair_with(receivers_, t); }
 
     /// Hands `msg` to the paired receiver. Returns op_status::ok when the receiver has it. With a
     /// throwing move, returns op_status::full when the receiver's move threw (the message is still
@@ -125,19 +122,7 @@ class zero_flavor {
 
     /// Pairs with a waiting sender. True with token.p set (paired) or null (disconnected);
     /// false when no sender is waiting.
-    bool start_recv(token& t) {
-        sync::lock_guard<sync::mutex> lock(mutex_);
-        selected_entry e;
-        if (senders_.try_select(&e)) {
-            t.p = static_cast<packet*>(e.packet);
-            return true;
-        }
-        if (disconnected_) {
-            t.p = nullptr;
-            return true;
-        }
-        return false;
-    }
+    bool start_recv(token& t) { return pair_with(senders_, t); }
 
     /// Moves the message out of the paired sender's packet through `make(T&&)`. If the move
     /// throws, the sender is told to retry and keeps its message; the exception propagates.
@@ -169,14 +154,14 @@ class zero_flavor {
             if (dl.expired()) {
                 return op_status::timeout;
             }
-            context cx;
+            blocking_waiter w;
             packet mine;
             mine.offer(std::addressof(msg));
-            waiter_entry entry{&cx, reinterpret_cast<std::uintptr_t>(&t), &mine};
+            waiter_entry entry{&w, reinterpret_cast<std::uintptr_t>(&t), &mine};
             senders_.register_op(entry);
             receivers_.notify_observers();
             lock.unlock();
-            const std::uintptr_t sel = cx.wait_until(dl.steady(), &hint_);
+            const std::uintptr_t sel = w.wait_until(dl.steady(), &hint_);
             if (sel == sel_aborted || sel == sel_disconnected) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 senders_.unregister(entry);
@@ -226,13 +211,13 @@ class zero_flavor {
             if (dl.expired()) {
                 return std::forward<Fail>(fail)(op_status::timeout);
             }
-            context cx;
+            blocking_waiter w;
             packet mine;
-            waiter_entry entry{&cx, reinterpret_cast<std::uintptr_t>(&t), &mine};
+            waiter_entry entry{&w, reinterpret_cast<std::uintptr_t>(&t), &mine};
             receivers_.register_op(entry);
             senders_.notify_observers();
             lock.unlock();
-            const std::uintptr_t sel = cx.wait_until(dl.steady(), &hint_);
+            const std::uintptr_t sel = w.wait_until(dl.steady(), &hint_);
             if (sel == sel_aborted || sel == sel_disconnected) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 receivers_.unregister(entry);
@@ -284,21 +269,7 @@ class zero_flavor {
     std::size_t len() const noexcept { return 0; }
     bool is_empty() const noexcept { return true; }
     bool is_full() const noexcept { return true; }
-
-    // Select support: whether an operation of the other kind is waiting right now.
-    bool sender_waiting() {
-        sync::lock_guard<sync::mutex> lock(mutex_);
-        return senders_.can_select() || disconnected_;
-    }
-    bool receiver_waiting() {
-        sync::lock_guard<sync::mutex> lock(mutex_);
-        return receivers_.can_select() || disconnected_;
-    }
-
-    sync::mutex& mutex() noexcept { return mutex_; }
-    waker& senders() noexcept { return senders_; }
-    waker& receivers() noexcept { return receivers_; }
-    bool disconnected_locked() const noexcept { return disconnected_; }
+    std::optional<std::size_t> capacity() const noexcept { return std::size_t{0}; }
 
     /// Completes a receive whose own packet a sender has filled (after a selection). If the move
     /// throws (only when the sender handed its packet over), the sender keeps its message and sends
@@ -319,6 +290,77 @@ class zero_flavor {
         }
     }
 
+    // ---- select verbs (select_ops.hpp) ------------------------------------------------------
+    // A select operation either pairs with a partner that is waiting already (try), or queues its
+    // own packet and is selected by a partner (register, then accept): the partner has paired
+    // with the own packet, so the operation completes through it.
+
+    template <class Side>
+    op_status select_try(Side side, select_state& s) {
+        s.selected_own = false;
+        if (!pair_with(partners(side), s.t)) {
+            return not_ready(side);
+        }
+        return s.t.disconnected() ? op_status::disconnected : op_status::ok;
+    }
+    /// Queues the own packet (a send offers `value` at once when the select has it); true if a
+    /// partner is waiting already or the channel is disconnected.
+    template <class Side>
+    bool select_register(Side side, select_state& s, waiter_entry& e, T* value) {
+        s.own.src = nullptr;
+        s.own.peer = nullptr;
+        s.own.state.store(pending, std::memory_order_relaxed);
+        if (value != nullptr) {
+            s.own.offer(value);
+        }
+        e.packet = &s.own;
+        return enqueue(side, e, false);
+    }
+    template <class Side>
+    void select_unregister(Side side, waiter_entry& e) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        own_queue(side).unregister(e);
+    }
+    /// A partner paired with the own packet: a receiver waits for the message, or a sender is
+    /// filling the packet.
+    template <class Side>
+    op_status select_accept(Side, select_state& s) noexcept {
+        s.selected_own = true;
+        return op_status::ok;
+    }
+    template <class Side>
+    bool ready(Side side) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        return partners(side).can_select() || disconnected_;
+    }
+    template <class Side>
+    bool select_watch(Side side, waiter_entry& e) {
+        return enqueue(side, e, true);
+    }
+    /// ok when a receiver has the message; full when its move threw (the message is still in
+    /// `v`; the select runs again).
+    op_status select_complete(send_side, select_state& s, T& v) {
+        if (!s.selected_own) {
+            return write(s.t, v);
+        }
+        s.selected_own = false;
+        if (s.own.src == nullptr) {
+            s.own.offer(std::addressof(v));
+        }
+        return s.own.wait_done() == taken ? op_status::ok : op_status::full;
+    }
+    template <class Make>
+    auto select_complete(recv_side, select_state& s, Make&& make)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        if (!s.selected_own) {
+            return read(s.t, std::forward<Make>(make));
+        }
+        s.selected_own = false;
+        return take_from_own(s.own, std::forward<Make>(make));
+    }
+
+    std::optional<clock::time_point> next_due() const noexcept { return std::nullopt; }
+
   private:
     // Tells a sender whose message we moved (or failed to move) what happened. Last access.
     struct take_guard {
@@ -335,6 +377,42 @@ class zero_flavor {
         packet* p;
         ~own_guard() { std::destroy_at(p->get()); }
     };
+
+    // The queue of the side's own waiting operations, and of its partners'.
+    waker& own_queue(send_side) noexcept { return senders_; }
+    waker& own_queue(recv_side) noexcept { return receivers_; }
+    waker& partners(send_side) noexcept { return receivers_; }
+    waker& partners(recv_side) noexcept { return senders_; }
+
+    // Pairs with the first waiting operation on `queue`: true with t.p set to its packet, or with
+    // t.p null when the channel is disconnected; false when no partner is waiting.
+    bool pair_with(waker& queue, token& t) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        selected_entry e;
+        if (queue.try_select(&e)) {
+            t.p = static_cast<packet*>(e.packet);
+            return true;
+        }
+        if (disconnected_) {
+            t.p = nullptr;
+            return true;
+        }
+        return false;
+    }
+
+    // Queues `e` on the side's own queue (to be paired, or as a watcher); true if a partner is
+    // waiting already or the channel is disconnected.
+    template <class Side>
+    bool enqueue(Side side, waiter_entry& e, bool watcher) {
+        sync::lock_guard<sync::mutex> lock(mutex_);
+        if (watcher) {
+            own_queue(side).watch(e);
+        } else {
+            own_queue(side).register_op(e);
+            partners(side).notify_observers();
+        }
+        return partners(side).can_select() || disconnected_;
+    }
 
     mutable sync::mutex mutex_;
     spin_hint hint_;  // shared by both sides: in a rendezvous each side waits for the other

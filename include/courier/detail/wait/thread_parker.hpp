@@ -10,7 +10,7 @@
 //
 // unpark() touches the parker's memory only through the exchange; the futex wake that may follow
 // is a system call on the address, which the kernel accepts even if the parked thread has already
-// returned. This is what lets a waiter keep its parker on its own stack (see context.hpp).
+// returned. This is what lets a waiter keep its parker on its own stack (see thread_waiter.hpp).
 #pragma once
 
 #include <chrono>
@@ -114,8 +114,8 @@ class thread_parker {
 #else
     // Portable fallback: a mutex and condition variable guard the sleeping itself; the state word
     // still carries the token. Here unpark() must not race with the parker's destruction, which
-    // the context protocol guarantees by making unpark() the notifier's last touch and having the
-    // woken waiter wait for the token before it returns.
+    // the waiter protocol (waiter.hpp) guarantees by making unpark() the notifier's last touch and
+    // having the woken waiter wait for the token before it returns.
     void wait_on(const clock::time_point* deadline) noexcept {
         std::unique_lock<std::mutex> lock(mutex_);
         if (deadline == nullptr) {

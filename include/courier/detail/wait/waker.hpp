@@ -1,30 +1,32 @@
 // waker: the queue of operations blocked on one side of one channel.
 //
-// Entries are intrusive: a waiter_entry lives in the blocked thread's stack frame next to its
-// context, so registering allocates nothing. Two lists:
+// Entries are intrusive: a waiter_entry lives in the waiting operation's frame next to its waiter,
+// so registering allocates nothing. The waker knows waiters only through waiter.hpp's interface
+// (select, hand over a packet, wake), never how they sleep. Two lists:
 //   selectors  operations waiting to be paired (a blocked send, recv, or a select arm); a notify
-//              selects the first one whose context is still waiting, in FIFO order;
+//              selects the first one whose waiter is still waiting, in FIFO order;
 //   observers  select's ready() watchers: woken on every notify, never paired.
 // A waker is not thread-safe; sync_waker wraps it in a mutex and keeps an `is_empty` flag so that
 // the common notify with nobody waiting costs one load and no lock (crossbeam-channel's SyncWaker).
 //
-// Ownership rule (see context.hpp): the thread that wins an entry's context unlinks the entry,
-// copies what it needs from it, and calls unpark() last; after that the entry may be gone.
+// Ownership rule (see waiter.hpp): the thread that wins an entry's waiter unlinks the entry,
+// copies what it needs from it, and calls wake() last; after that the entry may be gone.
 // Entries selected by disconnect() stay linked; their owners unregister them after waking.
 #pragma once
 
 #include <cstdint>
 
 #include "courier/detail/config.hpp"
-#include "courier/detail/context.hpp"
 #include "courier/detail/sync.hpp"
+#include "courier/detail/wait/spin_hint.hpp"
+#include "courier/detail/wait/waiter.hpp"
 
 namespace courier::detail {
 
 struct waiter_entry {
-    context* cx = nullptr;
-    std::uintptr_t oper = 0;  // the operation id the context is selected with
-    void* packet = nullptr;   // handed to the context of whoever pairs with this entry
+    waiter* w = nullptr;
+    std::uintptr_t oper = 0;  // the operation id the waiter is selected with
+    void* packet = nullptr;   // handed to the waiter of whoever pairs with this entry
     waiter_entry* prev = nullptr;
     waiter_entry* next = nullptr;
     bool linked = false;
@@ -83,26 +85,26 @@ class waker {
         return true;
     }
 
-    /// Pairs with the first waiting operation of another thread: selects its context with the
+    /// Pairs with the first waiting operation of another thread: selects its waiter with the
     /// entry's operation id, hands over the entry's packet, unlinks it and wakes it.
     bool try_select(selected_entry* out = nullptr) noexcept {
         const std::uintptr_t me = sync::thread_id();
         for (waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
-            context* cx = e->cx;
-            if (COURIER_MUTANT(18) && cx->thread() != me) {
-                cx->unpark();  // mutant 18: wakes the waiter before selecting it
+            waiter* w = e->w;
+            if (COURIER_MUTANT(18) && w->owner() != me) {
+                w->wake();  // mutant 18: wakes the waiter before selecting it
             }
-            if (cx->thread() == me || !cx->try_select(e->oper)) {
+            if (w->owner() == me || !w->try_select(e->oper)) {
                 continue;
             }
-            cx->store_packet(e->packet);
+            w->store_packet(e->packet);
             if (out != nullptr) {
                 *out = selected_entry{e->oper, e->packet};
             }
             selectors_.unlink(*e);
             COURIER_PERTURB();
             if (!COURIER_MUTANT(18)) {
-                cx->unpark();  // last access to *e and *cx
+                w->wake();  // last access to *e and *w
             }
             return true;
         }
@@ -113,7 +115,7 @@ class waker {
     bool can_select() const noexcept {
         const std::uintptr_t me = sync::thread_id();
         for (const waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
-            if (e->cx->thread() != me && e->cx->selected() == sel_waiting) {
+            if (e->w->owner() != me && e->w->selected() == sel_waiting) {
                 return true;
             }
         }
@@ -123,11 +125,11 @@ class waker {
     /// Wakes every observer (select's ready()); each is selected with its own operation id.
     void notify_observers() noexcept {
         while (waiter_entry* e = observers_.head) {
-            context* cx = e->cx;
+            waiter* w = e->w;
             const std::uintptr_t oper = e->oper;
             observers_.unlink(*e);
-            if (cx->try_select(oper)) {
-                cx->unpark();  // last access to *e and *cx
+            if (w->try_select(oper)) {
+                w->wake();  // last access to *e and *w
             }
         }
     }
@@ -137,10 +139,10 @@ class waker {
     void disconnect() noexcept {
         for (waiter_entry* e = selectors_.head; e != nullptr;) {
             waiter_entry* next = e->next;  // read before the owner can run
-            if (e->cx->try_select(sel_disconnected)) {
+            if (e->w->try_select(sel_disconnected)) {
                 COURIER_PERTURB();
                 if (!COURIER_MUTANT(10)) {  // mutant 10: selected as disconnected, never woken
-                    e->cx->unpark();
+                    e->w->wake();
                 }
             }
             e = next;

@@ -1,0 +1,245 @@
+// queue_flavor: what the two queue flavors (array, list) share, written once. A queue flavor
+// provides reserve/finish steps (start_send, write, start_recv, read), snapshots (is_full,
+// is_empty, is_disconnected) and one sync_waker per side (senders(), receivers()); this base turns
+// them into the flavor interface every flavor offers the channel (channel.hpp):
+//   send, try_send, recv, try_recv         the operations, blocking or not;
+//   disconnect, disconnect_receivers       the two ends of a channel's life;
+//   select_try, select_register, select_unregister, select_accept, ready, select_watch,
+//   select_complete, next_due              the select verbs (select_ops.hpp), each taking the
+//                                          side (send_side / recv_side) first.
+// A queue flavor adds mark_disconnected() and discard_all_messages() for the two disconnects.
+//
+// Blocking (a send that finds the queue full, a receive that finds it empty): try with a short
+// backoff, else register with the side's waker, re-check, and wait until a partner frees a slot
+// or publishes a message, the channel disconnects, or the deadline passes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "courier/detail/backoff.hpp"
+#include "courier/detail/config.hpp"
+#include "courier/detail/status.hpp"
+#include "courier/detail/time.hpp"
+#include "courier/detail/wait/thread_waiter.hpp"
+#include "courier/detail/wait/waker.hpp"
+
+namespace courier::detail {
+
+/// A select operation's state on a queue flavor: the reservation.
+template <class Token>
+struct queue_select_state {
+    Token t;
+};
+
+template <class Derived, class T>
+class queue_flavor {
+  public:
+    // ---- operations -------------------------------------------------------------------------
+
+    COURIER_HOT op_status try_send(T& msg) {
+        typename Derived::token t;
+        if (!self().start_send(t)) {
+            return op_status::full;
+        }
+        if (t.disconnected()) {
+            return op_status::disconnected;
+        }
+        self().write(t, msg);
+        return op_status::ok;
+    }
+
+    /// send_wait() with its first attempt inline: a send that finds room costs no call.
+    COURIER_HOT op_status send(T& msg, deadline& dl) {
+        const op_status s = try_send(msg);
+        return s != op_status::full ? s : send_wait(msg, dl);
+    }
+
+    template <class Make, class Fail>
+    COURIER_HOT auto try_recv(Make&& make, Fail&& fail)
+        -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
+        typename Derived::token t;
+        if (!self().start_recv(t)) {
+            return std::forward<Fail>(fail)(op_status::empty);
+        }
+        if (t.disconnected()) {
+            return std::forward<Fail>(fail)(op_status::disconnected);
+        }
+        return self().read(t, std::forward<Make>(make));
+    }
+
+    /// recv_wait() with its first attempt inline: a receive that finds a message costs no call.
+    template <class Make, class Fail>
+    COURIER_HOT auto recv(deadline& dl, Make&& make, Fail&& fail)
+        -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
+        typename Derived::token t;
+        if (self().start_recv(t)) {
+            if (t.disconnected()) {
+                return std::forward<Fail>(fail)(op_status::disconnected);
+            }
+            return self().read(t, std::forward<Make>(make));
+        }
+        return recv_wait(dl, std::forward<Make>(make), std::forward<Fail>(fail));
+    }
+
+    // ---- select verbs (select_ops.hpp), for either side ---------------------------------------
+
+    /// Reserves if the operation can proceed now: ok (reserved), full / empty, or disconnected.
+    template <class Side, class State>
+    op_status select_try(Side side, State& s) {
+        if (!start(side, s.t)) {
+            return not_ready(side);
+        }
+        return s.t.disconnected() ? op_status::disconnected : op_status::ok;
+    }
+    /// Queues `e` with the side's waker; true if the operation could proceed already.
+    template <class Side, class State>
+    bool select_register(Side side, State&, waiter_entry& e, T*) {
+        side_waker(side).register_op(e);
+        return ready(side);
+    }
+    /// Takes `e` out of the side's waker (registered or watching).
+    template <class Side>
+    void select_unregister(Side side, waiter_entry& e) {
+        side_waker(side).unregister(e);
+    }
+    /// Selected by a partner that made room or published a message: reserve it (another
+    /// operation of the same side may be faster).
+    template <class Side, class State>
+    op_status select_accept(Side side, State& s) {
+        return select_try(side, s);
+    }
+    bool ready(send_side) const { return !self().is_full() || self().is_disconnected(); }
+    bool ready(recv_side) const { return !self().is_empty() || self().is_disconnected(); }
+    /// Queues `e` as an observer of the side; true if the operation could proceed already.
+    template <class Side>
+    bool select_watch(Side side, waiter_entry& e) {
+        side_waker(side).watch(e);
+        return ready(side);
+    }
+    /// Finishes the reserved send: writes `v`.
+    template <class State>
+    op_status select_complete(send_side, State& s, T& v) {
+        self().write(s.t, v);
+        return op_status::ok;
+    }
+    /// Finishes the reserved receive: make(T&&) with the message.
+    template <class State, class Make>
+    auto select_complete(recv_side, State& s, Make&& make)
+        -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
+        return self().read(s.t, std::forward<Make>(make));
+    }
+
+    /// Sets the disconnect mark; true if this call set it. Wakes every waiting operation.
+    bool disconnect() {
+        const bool first = self().mark_disconnected();
+        COURIER_PERTURB();
+        if (first) {
+            self().senders().disconnect();
+            self().receivers().disconnect();
+        }
+        return first;
+    }
+
+    /// The last receiver is gone: disconnect, then destroy every buffered message before
+    /// returning (including messages of sends that reserved before the disconnect, mid-write).
+    bool disconnect_receivers() {
+        const bool first = disconnect();
+        self().discard_all_messages();
+        return first;
+    }
+
+    /// Queue flavors have no time of their own at which a receive becomes ready.
+    std::optional<clock::time_point> next_due() const noexcept { return std::nullopt; }
+
+  protected:
+    queue_flavor() = default;
+    ~queue_flavor() = default;
+
+  private:
+    Derived& self() noexcept { return static_cast<Derived&>(*this); }
+    const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
+
+    template <class Token>
+    bool start(send_side, Token& t) {
+        return self().start_send(t);
+    }
+    template <class Token>
+    bool start(recv_side, Token& t) {
+        return self().start_recv(t);
+    }
+    sync_waker& side_waker(send_side) noexcept { return self().senders(); }
+    sync_waker& side_waker(recv_side) noexcept { return self().receivers(); }
+
+    COURIER_NOINLINE op_status send_wait(T& msg, deadline& dl) {
+        typename Derived::token t;
+        for (;;) {
+            for (backoff b;; b.snooze()) {
+                if (self().start_send(t)) {
+                    if (t.disconnected()) {
+                        return op_status::disconnected;
+                    }
+                    self().write(t, msg);
+                    return op_status::ok;
+                }
+                if (b.completed()) {
+                    break;
+                }
+            }
+            if (dl.expired()) {
+                return op_status::timeout;
+            }
+            // Mutant 17 skips the re-check after registering.
+            wait_for_partner(send_side{}, dl, &t, COURIER_MUTANT(17));
+        }
+    }
+
+    template <class Make, class Fail>
+    COURIER_NOINLINE auto recv_wait(deadline& dl, Make&& make, Fail&& fail)
+        -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
+        typename Derived::token t;
+        for (;;) {
+            for (backoff b;; b.snooze()) {
+                if (self().start_recv(t)) {
+                    if (t.disconnected()) {
+                        return std::forward<Fail>(fail)(op_status::disconnected);
+                    }
+                    return self().read(t, std::forward<Make>(make));
+                }
+                if (b.completed()) {
+                    break;
+                }
+            }
+            if (dl.expired()) {
+                return std::forward<Fail>(fail)(op_status::timeout);
+            }
+            // Mutant 3 skips the re-check after registering.
+            wait_for_partner(recv_side{}, dl, &t, COURIER_MUTANT(3));
+        }
+    }
+
+    // Registers with the side's waker, re-checks, and waits until a partner selects us, the
+    // channel disconnects or `dl` passes; the caller then tries again.
+    template <class Side>
+    void wait_for_partner(Side side, deadline& dl, void* token, bool skip_recheck) {
+        sync_waker& waker = side_waker(side);
+        blocking_waiter w;
+        waiter_entry entry{&w, reinterpret_cast<std::uintptr_t>(token), nullptr};
+        waker.register_op(entry);
+        COURIER_PERTURB();
+        // Re-check after registering: a partner that changed the queue before it could see us
+        // would not have woken us (the seq_cst pair is described in waker.hpp).
+        if (!skip_recheck && ready(side)) {
+            w.try_select(sel_aborted);
+        }
+        const std::uintptr_t sel = w.wait_until(dl.steady(), &waker.hint());
+        if (sel == sel_aborted || sel == sel_disconnected) {
+            waker.unregister(entry);
+        }
+        // Selected by a partner: the entry was unlinked by it.
+    }
+};
+
+}  // namespace courier::detail

@@ -1,0 +1,71 @@
+// waiter: one waiting operation (or one select over many), as every waker sees it.
+//
+// A waker queues waiting operations (waker.hpp) and completes them through this interface alone;
+// how the waiting party sleeps and is woken is the business of the implementation behind wake():
+// thread_waiter (thread_waiter.hpp) parks an OS thread. A waiter holds
+//   selected_  which operation completed the wait: waiting (0), aborted (1), disconnected (2), or
+//              the id of the operation that was selected (any other value, the address of a token);
+//   packet_    an address handed over by whoever selected it (the rendezvous packet);
+//   owner_     who waits (a thread id): a waker never pairs two operations of the same owner.
+//
+// State transitions of selected_ (each a CAS from waiting, so exactly one wins):
+//   waiting -> aborted       by the waiting party itself (timeout, or found an operation ready
+//                            while registering);
+//   waiting -> disconnected  by a thread disconnecting a channel the waiter is registered with;
+//   waiting -> operation     by a thread that completes the pairing (a notify in waker.hpp).
+// A thread that wins the CAS for another party's waiter stores the packet (if any), then calls
+// wake(), and never touches the waiter again: wake() is its last access. An implementation must
+// therefore keep its memory alive until its wake() has returned (thread_waiter waits for the
+// parker's token before it returns).
+#pragma once
+
+#include <cstdint>
+
+#include "courier/detail/sync.hpp"
+
+namespace courier::detail {
+
+/// What completed a wait: the three fixed states, else the id of the selected operation.
+enum selected : std::uintptr_t { sel_waiting = 0, sel_aborted = 1, sel_disconnected = 2 };
+
+class waiter {
+  public:
+    waiter(const waiter&) = delete;
+    waiter& operator=(const waiter&) = delete;
+
+    /// Who waits; operations of one owner are never paired with each other.
+    std::uintptr_t owner() const noexcept { return owner_; }
+
+    /// Tries to complete the wait with `s`; true if this call won.
+    bool try_select(std::uintptr_t s) noexcept {
+        std::uintptr_t expected = sel_waiting;
+        // acq_rel: the winner's earlier writes (the packet contents) are published to the waiting
+        // party, which reads selected_ with acquire; pairs with that load.
+        return selected_.compare_exchange_strong(expected, s, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire);
+    }
+
+    std::uintptr_t selected() const noexcept { return selected_.load(std::memory_order_acquire); }
+
+    void store_packet(void* p) noexcept {
+        packet_.store(p, std::memory_order_release);  // pairs with the acquire in packet()
+    }
+    void* packet() const noexcept { return packet_.load(std::memory_order_acquire); }
+
+    /// Wakes the waiting party after a try_select() won. The caller's last access to this waiter.
+    void wake() noexcept { wake_(*this); }
+
+  protected:
+    using wake_fn = void (*)(waiter&) noexcept;
+
+    waiter(wake_fn on_wake, std::uintptr_t owner) noexcept : owner_(owner), wake_(on_wake) {}
+    ~waiter() = default;
+
+  private:
+    sync::atomic<std::uintptr_t> selected_{sel_waiting};
+    sync::atomic<void*> packet_{nullptr};
+    std::uintptr_t owner_;
+    wake_fn wake_;
+};
+
+}  // namespace courier::detail
