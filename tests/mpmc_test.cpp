@@ -15,6 +15,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -102,6 +103,20 @@ static_assert(std::is_copy_constructible_v<courier::mpmc::sender<int>>);
 static_assert(std::is_nothrow_move_constructible_v<courier::mpmc::receiver<int>>);
 static_assert(std::is_nothrow_move_constructible_v<courier::mpmc::sender<int>>);
 static_assert(std::is_nothrow_default_constructible_v<courier::mpmc::receiver<int>>);
+static_assert(std::is_base_of_v<courier::basic_sender<int, courier::handle_kind<true, true>>,
+                                courier::mpmc::sender<int>>);
+static_assert(std::is_base_of_v<courier::basic_receiver<int, courier::handle_kind<true, true>>,
+                                courier::mpmc::receiver<int>>);
+// The receivers of both APIs iterate with the same public types.
+static_assert(std::is_same_v<courier::mpmc::receiver<int>::iterator, courier::recv_iterator<int>>);
+static_assert(std::is_same_v<decltype(std::declval<const courier::mpmc::receiver<int>&>().begin()),
+                             courier::recv_iterator<int>>);
+static_assert(std::is_same_v<decltype(std::declval<const courier::mpmc::receiver<int>&>().iter()),
+                             courier::recv_range<int>>);
+static_assert(
+    std::is_same_v<decltype(std::declval<const courier::mpmc::receiver<int>&>().try_iter()),
+                   courier::try_recv_range<int>>);
+static_assert(!std::ranges::sized_range<courier::mpmc::receiver<int>&>);
 static_assert(std::is_same_v<decltype(courier::mpmc::channel<int>()),
                              std::pair<courier::mpmc::sender<int>, courier::mpmc::receiver<int>>>);
 static_assert(std::is_same_v<decltype(courier::mpmc::sync_channel<int>(1)),

@@ -184,6 +184,47 @@ static_assert(std::ranges::input_range<receiver<std::unique_ptr<int>>&>);
 static_assert(std::ranges::input_range<decltype(std::declval<receiver<int>&>().iter())>);
 static_assert(std::ranges::input_range<decltype(std::declval<receiver<int>&>().try_iter())>);
 
+// The iteration types have public names: what begin(), iter() and try_iter() return.
+static_assert(std::is_same_v<receiver<int>::iterator, courier::recv_iterator<int>>);
+static_assert(std::is_same_v<decltype(std::declval<const receiver<int>&>().begin()),
+                             courier::recv_iterator<int>>);
+static_assert(std::is_same_v<decltype(std::declval<const receiver<int>&>().iter()),
+                             courier::recv_range<int>>);
+static_assert(std::is_same_v<decltype(std::declval<const receiver<int>&>().try_iter()),
+                             courier::try_recv_range<int>>);
+static_assert(std::is_same_v<decltype(std::declval<const courier::recv_range<int>&>().begin()),
+                             courier::recv_iterator<int>>);
+static_assert(std::is_same_v<decltype(std::declval<const courier::try_recv_range<int>&>().begin()),
+                             courier::try_recv_iterator<int>>);
+
+// Every handle comes from one of the two handle templates.
+static_assert(
+    std::is_base_of_v<courier::basic_sender<int, courier::handle_kind<false, false>>, sender<int>>);
+static_assert(std::is_base_of_v<courier::basic_sender<int, courier::handle_kind<true, false>>,
+                                sync_sender<int>>);
+static_assert(std::is_base_of_v<courier::basic_receiver<int, courier::handle_kind<true, false>>,
+                                receiver<int>>);
+
+// Only a sender of a channel that may be bounded has try_send, send_timeout and send_deadline.
+template <class S>
+concept has_try_send = requires(const S& s) {
+    s.try_send(1);
+};
+template <class S>
+concept has_send_timeout = requires(const S& s) {
+    s.send_timeout(1, 1ms);
+};
+template <class S>
+concept has_send_deadline = requires(const S& s) {
+    s.send_deadline(1, std::chrono::steady_clock::now());
+};
+static_assert(!has_try_send<sender<int>>, "an unbounded sender has no try_send");
+static_assert(!has_send_timeout<sender<int>>);
+static_assert(!has_send_deadline<sender<int>>);
+static_assert(has_try_send<sync_sender<int>>);
+static_assert(has_send_timeout<sync_sender<int>>);
+static_assert(has_send_deadline<sync_sender<int>>);
+
 // ---------------------------------------------------------------------------------------------
 // Default-constructed handles act as endpoints of a permanently disconnected channel.
 

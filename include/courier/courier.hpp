@@ -4,6 +4,7 @@
 
 #include "courier/error.hpp"     // IWYU pragma: export
 #include "courier/expected.hpp"  // IWYU pragma: export
+#include "courier/handles.hpp"   // IWYU pragma: export
 #include "courier/mpmc.hpp"      // IWYU pragma: export
 #include "courier/mpsc.hpp"      // IWYU pragma: export
 #include "courier/select.hpp"    // IWYU pragma: export

@@ -27,7 +27,7 @@ struct timer_factory {
     template <class T, class... Args>
     static mpmc::receiver<T> make(Args&&... args) {
         auto* c = new chan<T>(std::in_place_type<timer_flavor<T>>, std::forward<Args>(args)...);
-        return mpmc::receiver<T>(c);
+        return access::adopt<mpmc::receiver<T>>(c);
     }
 };
 

@@ -1,302 +1,180 @@
-// The machinery behind the public handles: reference counting, turning internal statuses into the
-// public error types, and the receive ranges. The public classes in mpsc.hpp and mpmc.hpp expose a
-// subset of these operations each; none of them adds behaviour of its own.
+// The machinery behind every public handle (courier/handles.hpp): one reference-counting core for
+// both sides of a channel, with the members that senders and receivers share, and the mapping of
+// internal statuses to the public error types.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
-#include <iterator>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
 #include "courier/detail/channel.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/status.hpp"
-#include "courier/detail/time.hpp"
 #include "courier/error.hpp"
-#include "courier/expected.hpp"
 
 namespace courier::detail {
 
-/// Reaches the channel behind any public handle (for select and the timers).
+/// Reaches the channel behind any public handle (for select), and makes handles: the public
+/// handles are constructed from a channel only here.
 struct access {
     template <class Handle>
     static auto* chan_of(const Handle& h) noexcept {
-        return h.core_.get();
+        return h.get();
+    }
+
+    /// A handle that takes over one count of `c` (the count the channel was created with).
+    template <class Handle, class T>
+    static Handle adopt(chan<T>* c) noexcept {
+        return Handle(c);
+    }
+
+    /// A new channel, chan<T>(args...), with its first sender and receiver (for channel() and
+    /// sync_channel()).
+    template <class Tx, class Rx, class T, class... Args>
+    static std::pair<Tx, Rx> open(Args&&... args) {
+        auto* c = new chan<T>(std::forward<Args>(args)...);
+        return {adopt<Tx>(c), adopt<Rx>(c)};
     }
 };
 
-// ---- senders --------------------------------------------------------------------------------
+/// Which count of a channel a handle holds: the senders' or the receivers'. `Unbounded` (senders
+/// only): the handle only ever belongs to an unbounded channel (courier::sender), so its capacity
+/// is std::nullopt without asking.
+template <bool Sender, bool Unbounded = false>
+struct side {
+    static constexpr bool is_sender = Sender;
+    static constexpr bool unbounded = Unbounded;
 
-/// Owns one sender count of a channel (or none: an empty handle).
-template <class T>
-class sender_core {
-  public:
-    sender_core() noexcept = default;
-    explicit sender_core(chan<T>* c) noexcept : chan_(c) {}
-    sender_core(const sender_core& other) noexcept : chan_(other.chan_) {
-        if (chan_ != nullptr && !COURIER_MUTANT(14)) {  // mutant 14: the clone is not counted
-            chan_->acquire_sender();
+    template <class T>
+    static void acquire(chan<T>* c) noexcept {
+        if constexpr (Sender) {
+            c->acquire_sender();
+        } else {
+            c->acquire_receiver();
         }
     }
-    sender_core(sender_core&& other) noexcept : chan_(std::exchange(other.chan_, nullptr)) {}
-    sender_core& operator=(const sender_core& other) noexcept {
+    template <class T>
+    static void release(chan<T>* c) {
+        if constexpr (Sender) {
+            c->release_sender();
+        } else {
+            c->release_receiver();
+        }
+    }
+};
+
+template <bool Unbounded>
+using sender_side = side<true, Unbounded>;
+using receiver_side = side<false>;
+
+/// Owns one count of a channel on `Side` (or none: an empty handle). Copying counts one more
+/// handle; moving hands the count over.
+template <class T, class Side>
+class handle_core {
+  public:
+    handle_core() noexcept = default;
+    explicit handle_core(chan<T>* c) noexcept : chan_(c) {}
+    handle_core(const handle_core& other) noexcept : chan_(other.chan_) {
+        // Mutant 14: a sender's clone is not counted.
+        if (chan_ != nullptr && !(Side::is_sender && COURIER_MUTANT(14))) {
+            Side::acquire(chan_);
+        }
+    }
+    handle_core(handle_core&& other) noexcept : chan_(std::exchange(other.chan_, nullptr)) {}
+    handle_core& operator=(const handle_core& other) noexcept {
         if (this != &other) {
-            sender_core tmp(other);
+            handle_core tmp(other);
             swap(tmp);
         }
         return *this;
     }
-    sender_core& operator=(sender_core&& other) noexcept {
+    handle_core& operator=(handle_core&& other) noexcept {
         if (this != &other) {
             reset();
             chan_ = std::exchange(other.chan_, nullptr);
         }
         return *this;
     }
-    ~sender_core() { reset(); }
+    ~handle_core() { reset(); }
 
-    void swap(sender_core& other) noexcept { std::swap(chan_, other.chan_); }
+    void swap(handle_core& other) noexcept { std::swap(chan_, other.chan_); }
 
+    /// Drops this handle now, as its destructor would. The last sender disconnects the channel
+    /// for receivers. The last receiver destroys every buffered message before this returns, and
+    /// every later send fails, handing its value back.
     void reset() noexcept {
-        if (chan<T>* c = std::exchange(chan_, nullptr)) {
-            c->release_sender();
+        // Mutant 19: a receiver keeps the pointer, so the destructor releases the channel again.
+        if (chan<T>* c =
+                (!Side::is_sender && COURIER_MUTANT(19)) ? chan_ : std::exchange(chan_, nullptr)) {
+            Side::release(c);
         }
     }
 
-    expected<void, send_error<T>> send(T&& v) const {
-        deadline dl = deadline::never();
-        if (chan_ == nullptr || chan_->send(v, dl) != op_status::ok) {
-            return expected<void, send_error<T>>(unexpect, send_error<T>{std::move(v)});
-        }
-        return {};
-    }
-
-    expected<void, try_send_error<T>> try_send(T&& v) const {
-        const op_status s = chan_ != nullptr ? chan_->try_send(v) : op_status::disconnected;
-        if (s == op_status::ok) {
-            return {};
-        }
-        return expected<void, try_send_error<T>>(
-            unexpect,
-            try_send_error<T>{s == op_status::full ? send_status::full : send_status::disconnected,
-                              std::move(v)});
-    }
-
-    expected<void, send_timeout_error<T>> send_until(T&& v, deadline& dl) const {
-        const op_status s = chan_ != nullptr ? chan_->send(v, dl) : op_status::disconnected;
-        if (s == op_status::ok) {
-            return {};
-        }
-        return expected<void, send_timeout_error<T>>(
-            unexpect, send_timeout_error<T>{s == op_status::timeout ? send_status::timeout
-                                                                    : send_status::disconnected,
-                                            std::move(v)});
-    }
-
+    /// True when the other side is gone (a snapshot): for a sender, every receiver is gone or
+    /// closed; for a receiver, every sender is gone or the channel was closed.
     bool is_disconnected() const { return chan_ == nullptr || chan_->is_disconnected(); }
+    /// The number of buffered messages (a snapshot).
     std::size_t size() const { return chan_ != nullptr ? chan_->len() : 0; }
+    /// True when no message is buffered (a snapshot).
     bool empty() const { return chan_ == nullptr || chan_->is_empty(); }
+    /// std::nullopt for an unbounded channel (always, for a courier::sender), else the capacity
+    /// given to sync_channel (0: rendezvous).
     std::optional<std::size_t> capacity() const {
-        return chan_ != nullptr ? chan_->capacity() : std::optional<std::size_t>{0};
-    }
-    explicit operator bool() const noexcept { return chan_ != nullptr; }
-
-    chan<T>* get() const noexcept { return chan_; }
-
-  private:
-    chan<T>* chan_ = nullptr;
-};
-
-// ---- receivers ------------------------------------------------------------------------------
-
-template <class T>
-class receiver_core;
-
-/// Input iterator over a receiver. It receives lazily, when compared with the end sentinel (never
-/// in ++), so `take(n)` consumes exactly n messages. *it yields the message as an rvalue, so
-/// `for (auto v : rx)` works for move-only types.
-template <class T, bool Try>
-class recv_iterator {
-  public:
-    using value_type = T;
-    using difference_type = std::ptrdiff_t;
-    using reference = T&&;
-    using iterator_concept = std::input_iterator_tag;
-    using iterator_category = std::input_iterator_tag;
-
-    recv_iterator() = default;
-    explicit recv_iterator(const receiver_core<T>* rx) noexcept : rx_(rx) {}
-
-    T&& operator*() const noexcept { return std::move(*current_); }
-    T* operator->() const noexcept { return &*current_; }
-
-    recv_iterator& operator++() noexcept {
-        current_.reset();
-        return *this;
-    }
-    void operator++(int) noexcept { ++*this; }
-
-    friend bool operator==(const recv_iterator& it, std::default_sentinel_t) { return !it.fetch(); }
-
-  private:
-    // Makes sure a message is held; false when the range has ended.
-    bool fetch() const {
-        if (current_.has_value()) {
-            return true;
-        }
-        if (rx_ == nullptr) {
-            return false;
-        }
-        if constexpr (Try) {
-            return rx_->try_recv_into(current_);
+        if constexpr (Side::unbounded) {
+            return std::nullopt;
         } else {
-            return rx_->recv_into(current_);
+            return chan_ != nullptr ? chan_->capacity() : std::optional<std::size_t>{0};
         }
     }
-
-    const receiver_core<T>* rx_ = nullptr;
-    mutable std::optional<T> current_;
-};
-
-/// A range over a receiver: blocking (`Try == false`, ends on disconnection) or non-blocking
-/// (`Try == true`, ends when nothing is available now).
-template <class T, bool Try>
-class recv_range {
-  public:
-    explicit recv_range(const receiver_core<T>* rx) noexcept : rx_(rx) {}
-    recv_iterator<T, Try> begin() const noexcept { return recv_iterator<T, Try>(rx_); }
-    std::default_sentinel_t end() const noexcept { return {}; }
-
-  private:
-    const receiver_core<T>* rx_;
-};
-
-/// Owns one receiver count of a channel (or none: an empty handle).
-template <class T>
-class receiver_core {
-  public:
-    using value_result = expected<T, recv_error>;
-    using try_result = expected<T, try_recv_error>;
-    using timeout_result = expected<T, recv_timeout_error>;
-
-    receiver_core() noexcept = default;
-    explicit receiver_core(chan<T>* c) noexcept : chan_(c) {}
-    receiver_core(const receiver_core& other) noexcept : chan_(other.chan_) {
-        if (chan_ != nullptr) {
-            chan_->acquire_receiver();
-        }
-    }
-    receiver_core(receiver_core&& other) noexcept : chan_(std::exchange(other.chan_, nullptr)) {}
-    receiver_core& operator=(const receiver_core& other) noexcept {
-        if (this != &other) {
-            receiver_core tmp(other);
-            std::swap(chan_, tmp.chan_);
-        }
-        return *this;
-    }
-    receiver_core& operator=(receiver_core&& other) noexcept {
-        if (this != &other) {
-            reset();
-            chan_ = std::exchange(other.chan_, nullptr);
-        }
-        return *this;
-    }
-    ~receiver_core() { reset(); }
-
-    void reset() noexcept {
-        // Mutant 19 keeps the pointer: the destructor releases the channel a second time.
-        if (chan<T>* c = COURIER_MUTANT(19) ? chan_ : std::exchange(chan_, nullptr)) {
-            c->release_receiver();
-        }
-    }
-
-    value_result recv() const {
-        if (chan_ == nullptr) {
-            return value_result(unexpect, recv_error{});
-        }
-        deadline dl = deadline::never();
-        return chan_->recv(
-            dl, [](T&& v) { return value_result(std::in_place, std::move(v)); },
-            [](op_status) { return value_result(unexpect, recv_error{}); });
-    }
-
-    try_result try_recv() const {
-        if (chan_ == nullptr) {
-            return try_result(unexpect, try_recv_error::disconnected);
-        }
-        return chan_->try_recv([](T&& v) { return try_result(std::in_place, std::move(v)); },
-                               [](op_status s) {
-                                   return try_result(unexpect, s == op_status::empty
-                                                                   ? try_recv_error::empty
-                                                                   : try_recv_error::disconnected);
-                               });
-    }
-
-    timeout_result recv_until(deadline& dl) const {
-        if (chan_ == nullptr) {
-            return timeout_result(unexpect, recv_timeout_error::disconnected);
-        }
-        return chan_->recv(
-            dl, [](T&& v) { return timeout_result(std::in_place, std::move(v)); },
-            [](op_status s) {
-                return timeout_result(unexpect, s == op_status::timeout
-                                                    ? recv_timeout_error::timeout
-                                                    : recv_timeout_error::disconnected);
-            });
-    }
-
-    // Receive straight into an iterator's storage: one move from the channel, and a throwing move
-    // leaves the message in the channel.
-    bool recv_into(std::optional<T>& out) const {
-        if (chan_ == nullptr) {
-            return false;
-        }
-        deadline dl = deadline::never();
-        return chan_->recv(
-            dl,
-            [&](T&& v) {
-                out.emplace(std::move(v));
-                return true;
-            },
-            [](op_status) { return false; });
-    }
-
-    bool try_recv_into(std::optional<T>& out) const {
-        if (chan_ == nullptr) {
-            return false;
-        }
-        return chan_->try_recv(
-            [&](T&& v) {
-                out.emplace(std::move(v));
-                return true;
-            },
-            [](op_status) { return false; });
-    }
-
-    recv_iterator<T, false> begin() const noexcept { return recv_iterator<T, false>(this); }
-    std::default_sentinel_t end() const noexcept { return {}; }
-    recv_range<T, false> iter() const noexcept { return recv_range<T, false>(this); }
-    recv_range<T, true> try_iter() const noexcept { return recv_range<T, true>(this); }
-
-    void close() const {
-        if (chan_ != nullptr) {
-            chan_->close();
-        }
-    }
-
-    bool is_disconnected() const { return chan_ == nullptr || chan_->is_disconnected(); }
-    std::size_t size() const { return chan_ != nullptr ? chan_->len() : 0; }
-    bool empty() const { return chan_ == nullptr || chan_->is_empty(); }
-    std::optional<std::size_t> capacity() const {
-        return chan_ != nullptr ? chan_->capacity() : std::optional<std::size_t>{0};
-    }
+    /// False for an empty handle.
     explicit operator bool() const noexcept { return chan_ != nullptr; }
 
     chan<T>* get() const noexcept { return chan_; }
 
   private:
     chan<T>* chan_ = nullptr;
+};
+
+/// The error a send fails with, given the channel's status: `value` is handed back in it.
+template <class Error, class T>
+Error send_failure(op_status s, T& value) {
+    if constexpr (std::is_same_v<Error, try_send_error<T>>) {
+        return Error{s == op_status::full ? send_status::full : send_status::disconnected,
+                     std::move(value)};
+    } else if constexpr (std::is_same_v<Error, send_timeout_error<T>>) {
+        return Error{s == op_status::timeout ? send_status::timeout : send_status::disconnected,
+                     std::move(value)};
+    } else {
+        return Error{std::move(value)};
+    }
+}
+
+/// The error a receive fails with, given the channel's status.
+template <class Error>
+Error recv_failure(op_status s) {
+    if constexpr (std::is_same_v<Error, try_recv_error>) {
+        return s == op_status::empty ? try_recv_error::empty : try_recv_error::disconnected;
+    } else if constexpr (std::is_same_v<Error, recv_timeout_error>) {
+        return s == op_status::timeout ? recv_timeout_error::timeout
+                                       : recv_timeout_error::disconnected;
+    } else {
+        return recv_error{};
+    }
+}
+
+/// A base that leaves a handle copyable (`true`) or makes it move-only (`false`).
+template <bool Copyable>
+struct copy_policy {};
+
+template <>
+struct copy_policy<false> {
+    copy_policy() = default;
+    copy_policy(const copy_policy&) = delete;
+    copy_policy(copy_policy&&) = default;
+    copy_policy& operator=(const copy_policy&) = delete;
+    copy_policy& operator=(copy_policy&&) = default;
+    ~copy_policy() = default;
 };
 
 }  // namespace courier::detail

@@ -1,0 +1,325 @@
+// The handle templates behind every channel: basic_sender and basic_receiver, and the ranges a
+// receiver is iterated with.
+//
+// courier::sender, sync_sender and receiver (mpsc.hpp) and courier::mpmc::sender and receiver
+// (mpmc.hpp) are class templates derived from these, with nothing of their own but the inherited
+// constructors: a default-constructed handle is empty, and only the channel factories (through
+// detail::access) make one from a channel. A handle_kind says what sets one family apart.
+//
+// reset(), is_disconnected(), size(), empty(), capacity() and explicit operator bool are shared by
+// both sides and documented where they are written, in detail/handle.hpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "courier/detail/channel.hpp"
+#include "courier/detail/handle.hpp"
+#include "courier/detail/status.hpp"
+#include "courier/detail/time.hpp"
+#include "courier/error.hpp"
+#include "courier/expected.hpp"
+
+namespace courier {
+
+/// What sets one family of handles apart: the Kind argument of basic_sender and basic_receiver.
+///
+/// `MayBeBounded`: the channel may be bounded, so a send can find it full. Its senders have
+/// try_send, send_timeout and send_deadline, and capacity() asks the channel. Otherwise the
+/// channel is always unbounded: send never blocks and capacity() is std::nullopt.
+///
+/// `CopyableReceiver`: a receiver may be copied (a copy is one more consumer) and used from
+/// several threads at once. Otherwise a receiver is move-only: there is one consumer.
+template <bool MayBeBounded, bool CopyableReceiver>
+struct handle_kind {
+    static constexpr bool may_be_bounded = MayBeBounded;
+    static constexpr bool copyable_receiver = CopyableReceiver;
+};
+
+template <class T, class Kind>
+class basic_receiver;
+template <class T, bool Try>
+class basic_recv_range;
+
+// ---- iterating a receiver ---------------------------------------------------------------------
+
+/// Input iterator over a receiver: blocking (`Try == false`, ends on disconnection) or
+/// non-blocking (`Try == true`, ends when nothing can be received now). It receives lazily, when
+/// compared with the end sentinel (never in ++), so `take(n)` consumes exactly n messages. *it
+/// yields the message as an rvalue, so `for (auto v : rx)` works for move-only types. An iterator
+/// refers to its receiver, which must outlive it; it ends once the receiver is reset or moved
+/// from.
+template <class T, bool Try>
+class basic_recv_iterator {
+  public:
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using reference = T&&;
+    using iterator_concept = std::input_iterator_tag;
+    using iterator_category = std::input_iterator_tag;
+
+    /// An iterator over no receiver: it is at the end.
+    basic_recv_iterator() = default;
+
+    /// The message received (moved out on use).
+    T&& operator*() const noexcept { return std::move(*current_); }
+    T* operator->() const noexcept { return &*current_; }
+
+    /// Drops the current message; the next comparison with the sentinel receives another one.
+    basic_recv_iterator& operator++() noexcept {
+        current_.reset();
+        return *this;
+    }
+    void operator++(int) noexcept { ++*this; }
+
+    /// True when the range has ended; otherwise a message is now held.
+    friend bool operator==(const basic_recv_iterator& it, std::default_sentinel_t) {
+        return !it.fetch();
+    }
+
+  private:
+    template <class, class>
+    friend class basic_receiver;
+    template <class, bool>
+    friend class basic_recv_range;
+
+    using core = detail::handle_core<T, detail::receiver_side>;
+
+    explicit basic_recv_iterator(const core* rx) noexcept : rx_(rx) {}
+
+    // Makes sure a message is held; false when the range has ended. The message is received
+    // straight into current_: one move from the channel, and a throwing move leaves it there.
+    bool fetch() const {
+        if (current_.has_value()) {
+            return true;
+        }
+        detail::chan<T>* c = rx_ != nullptr ? rx_->get() : nullptr;
+        if (c == nullptr) {
+            return false;
+        }
+        auto store = [this](T&& v) {
+            current_.emplace(std::move(v));
+            return true;
+        };
+        auto none = [](detail::op_status) { return false; };
+        if constexpr (Try) {
+            return c->try_recv(store, none);
+        } else {
+            detail::deadline dl = detail::deadline::never();
+            return c->recv(dl, store, none);
+        }
+    }
+
+    const core* rx_ = nullptr;
+    mutable std::optional<T> current_;
+};
+
+/// A receiver's messages as a range object: blocking (`Try == false`) or non-blocking
+/// (`Try == true`), as basic_recv_iterator. It refers to its receiver.
+template <class T, bool Try>
+class basic_recv_range {
+  public:
+    basic_recv_iterator<T, Try> begin() const noexcept { return basic_recv_iterator<T, Try>(rx_); }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+  private:
+    template <class, class>
+    friend class basic_receiver;
+
+    using core = detail::handle_core<T, detail::receiver_side>;
+
+    explicit basic_recv_range(const core* rx) noexcept : rx_(rx) {}
+
+    const core* rx_;
+};
+
+/// Blocking iteration over a receiver (what receiver::begin() returns, and receiver::iterator).
+template <class T>
+using recv_iterator = basic_recv_iterator<T, false>;
+/// Iteration over what a receiver can receive now without blocking.
+template <class T>
+using try_recv_iterator = basic_recv_iterator<T, true>;
+/// What receiver::iter() returns.
+template <class T>
+using recv_range = basic_recv_range<T, false>;
+/// What receiver::try_iter() returns.
+template <class T>
+using try_recv_range = basic_recv_range<T, true>;
+
+// ---- the sending half -------------------------------------------------------------------------
+
+/// The sending half of a channel; courier::sender, courier::sync_sender and courier::mpmc::sender
+/// derive from it. Copyable: a copy is one more producer.
+/// Thread safety: all member functions may be called concurrently on the same object.
+template <class T, class Kind>
+class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::may_be_bounded>> {
+    using core = detail::handle_core<T, detail::sender_side<!Kind::may_be_bounded>>;
+
+  public:
+    /// Sends `value`, blocking while a bounded channel is full (capacity 0: until a receiver takes
+    /// it); never blocks on an unbounded channel. Returns the value inside send_error if every
+    /// receiver is gone or closed. The send happens-before the receive that returns this message.
+    expected<void, send_error<T>> send(T value) const {
+        detail::deadline dl = detail::deadline::never();
+        return send_until<send_error<T>>(value, dl);
+    }
+
+    /// Sends `value` if that is possible without blocking. Returns the value inside
+    /// try_send_error: `full` (for capacity 0: no receiver is waiting) or `disconnected`.
+    expected<void, try_send_error<T>> try_send(T value) const requires Kind::may_be_bounded {
+        detail::deadline dl = detail::deadline::never();
+        return send_until<try_send_error<T>>(value, dl);
+    }
+
+    /// Sends `value`, blocking at most `timeout` (zero or negative: one try). Returns the value
+    /// inside send_timeout_error: `timeout` or `disconnected`.
+    template <class Rep, class Period>
+    expected<void, send_timeout_error<T>> send_timeout(
+        T value, std::chrono::duration<Rep, Period> timeout) const requires Kind::may_be_bounded {
+        auto dl = detail::deadline::after(timeout);
+        return send_until<send_timeout_error<T>>(value, dl);
+    }
+
+    /// Sends `value`, blocking until `deadline` at most (on any clock). Returns the value inside
+    /// send_timeout_error: `timeout` or `disconnected`.
+    template <class Clock, class Duration>
+    expected<void, send_timeout_error<T>> send_deadline(
+        T value,
+        std::chrono::time_point<Clock, Duration> deadline) const requires Kind::may_be_bounded {
+        auto dl = detail::deadline::at(deadline);
+        return send_until<send_timeout_error<T>>(value, dl);
+    }
+
+    using core::reset, core::is_disconnected, core::size, core::empty, core::capacity,
+        core::operator bool;
+
+  protected:
+    /// An empty handle: behaves as the sender of a permanently disconnected channel.
+    basic_sender() noexcept = default;
+    explicit basic_sender(detail::chan<T>* c) noexcept : core(c) {}
+
+  private:
+    friend struct detail::access;
+
+    // Sends `value`, blocking until `dl` at most; a try_send (Error = try_send_error) never
+    // blocks. On failure `value` is handed back inside Error.
+    template <class Error>
+    expected<void, Error> send_until(T& value, detail::deadline& dl) const {
+        detail::op_status s = detail::op_status::disconnected;
+        if (detail::chan<T>* c = this->get()) {
+            if constexpr (std::is_same_v<Error, try_send_error<T>>) {
+                s = c->try_send(value);
+            } else {
+                s = c->send(value, dl);
+            }
+        }
+        if (s == detail::op_status::ok) {
+            return {};
+        }
+        return expected<void, Error>(unexpect, detail::send_failure<Error>(s, value));
+    }
+};
+
+// ---- the receiving half -----------------------------------------------------------------------
+
+/// The receiving half of a channel; courier::receiver (move-only: one consumer) and
+/// courier::mpmc::receiver (copyable: a copy is one more consumer) derive from it.
+/// Thread safety: an mpmc::receiver's member functions may be called concurrently on the same
+/// object; a courier::receiver's must not be.
+template <class T, class Kind>
+class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
+                       private detail::copy_policy<Kind::copyable_receiver> {
+    using core = detail::handle_core<T, detail::receiver_side>;
+
+  public:
+    /// What begin() returns.
+    using iterator = recv_iterator<T>;
+
+    /// Receives the oldest message, blocking until one arrives. Returns recv_error once the
+    /// channel is empty and disconnected. The matching send happens-before this returns.
+    expected<T, recv_error> recv() const {
+        detail::deadline dl = detail::deadline::never();
+        return recv_until<recv_error>(dl);
+    }
+
+    /// Receives a message if one is buffered (or, rendezvous, a sender is waiting); never blocks.
+    /// Returns try_recv_error::empty or ::disconnected otherwise.
+    expected<T, try_recv_error> try_recv() const {
+        detail::deadline dl = detail::deadline::never();
+        return recv_until<try_recv_error>(dl);
+    }
+
+    /// Receives, blocking at most `timeout` (zero or negative: one try; huge values saturate).
+    /// Returns recv_timeout_error::timeout or ::disconnected otherwise.
+    template <class Rep, class Period>
+    expected<T, recv_timeout_error> recv_timeout(std::chrono::duration<Rep, Period> timeout) const {
+        auto dl = detail::deadline::after(timeout);
+        return recv_until<recv_timeout_error>(dl);
+    }
+
+    /// Receives, blocking until `deadline` at most (on any clock).
+    /// Returns recv_timeout_error::timeout or ::disconnected otherwise.
+    template <class Clock, class Duration>
+    expected<T, recv_timeout_error> recv_deadline(
+        std::chrono::time_point<Clock, Duration> deadline) const {
+        auto dl = detail::deadline::at(deadline);
+        return recv_until<recv_timeout_error>(dl);
+    }
+
+    /// Blocking iteration: each step receives one message; ends on disconnection.
+    iterator begin() const noexcept { return iterator(this); }
+    std::default_sentinel_t end() const noexcept { return {}; }
+    /// The same blocking iteration as a range object.
+    recv_range<T> iter() const noexcept { return recv_range<T>(this); }
+    /// Iteration over what can be received now without blocking.
+    try_recv_range<T> try_iter() const noexcept { return try_recv_range<T>(this); }
+
+    /// Stops accepting messages, for every handle of the channel: senders get `disconnected`
+    /// (their value back) and blocked senders wake; what is buffered can still be received, then
+    /// recv() reports disconnection.
+    void close() const {
+        if (detail::chan<T>* c = this->get()) {
+            c->close();
+        }
+    }
+
+    using core::reset, core::is_disconnected, core::size, core::empty, core::capacity,
+        core::operator bool;
+
+  protected:
+    /// An empty handle: behaves as the receiver of a permanently disconnected channel.
+    basic_receiver() noexcept = default;
+    explicit basic_receiver(detail::chan<T>* c) noexcept : core(c) {}
+
+  private:
+    friend struct detail::access;
+
+    // Receives, blocking until `dl` at most; a try_recv (Error = try_recv_error) never blocks.
+    template <class Error>
+    expected<T, Error> recv_until(detail::deadline& dl) const {
+        using result = expected<T, Error>;
+        auto make = [](T&& v) { return result(std::in_place, std::move(v)); };
+        auto fail = [](detail::op_status s) {
+            return result(unexpect, detail::recv_failure<Error>(s));
+        };
+        detail::chan<T>* c = this->get();
+        if (c == nullptr) {
+            return fail(detail::op_status::disconnected);
+        }
+        if constexpr (std::is_same_v<Error, try_recv_error>) {
+            return c->try_recv(make, fail);
+        } else {
+            return c->recv(dl, make, fail);
+        }
+    }
+};
+
+}  // namespace courier
+
+// size() is only a snapshot: a receiver is an input range, never a sized range.
+template <class T, class Kind>
+inline constexpr bool std::ranges::disable_sized_range<courier::basic_receiver<T, Kind>> = true;
