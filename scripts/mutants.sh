@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Tests the tests: builds the reliability tier once per planted bug (COURIER_MUTANT(n) in the
-# engine, see include/courier/detail/config.hpp) and reports which checks detect each one.
+# Tests the tests: builds the reliability tier once per planted bug and reports which checks
+# detect each one. A planted bug (a mutant) is a patch in tests/reliability/mutants/<id>.patch
+# whose first line describes it; the engine's headers carry none of them. Each mutant is applied
+# to a copy of the source tree, never to this one.
 #
-#   scripts/mutants.sh [id...]          default: every mutant listed below
+#   scripts/mutants.sh [id...]          default: every mutant in tests/reliability/mutants
+#   scripts/mutants.sh --check          only checks that every patch still applies (CI does this)
 #
 # A check detects a mutant when it passes on the unmutated engine and fails (or hangs, or
 # crashes) with the mutant. The unmutated engine runs first; a check that fails there is left
@@ -16,39 +19,44 @@
 #   fault      courier_fault_test (drop, storm and allocation tests)
 #
 # Environment:
-#   COURIER_MUTANTS_BUILD_DIR   build tree (default build/mutants), reconfigured per mutant
+#   COURIER_MUTANTS_BUILD_DIR   work tree (default build/mutants): the source copy and its build
 #   COURIER_JOBS                build jobs (default 2)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+patches="$root/tests/reliability/mutants"
 build="${COURIER_MUTANTS_BUILD_DIR:-$root/build/mutants}"
 jobs="${COURIER_JOBS:-2}"
 
-declare -A what=(
-    [1]="array flavor: a write publishes the slot with a relaxed store"
-    [2]="list flavor: a write publishes the slot with a relaxed fetch_or"
-    [3]="queue_recv: no re-check of the channel after registering as a waiter"
-    [10]="waker::disconnect selects the waiters but never wakes them"
-    [11]="release_sender: wrong last-sender test (disconnects one sender early)"
-    [12]="thread_parker::unpark wakes before it publishes the token"
-    [13]="context::wait_until: a timed-out wait gives up without the CAS against a notifier"
-    [14]="sender_core copy: a cloned sender is not counted"
-    [15]="release_receiver: the last receiver leaves buffered messages alive"
-    [16]="sync_waker: the Dekker pair (register vs notify) made relaxed"
-    [17]="queue_send: no re-check of the channel after registering as a waiter"
-    [18]="waker::try_select wakes the waiter before selecting it (and not after)"
-    [19]="receiver reset() keeps its pointer: the channel is released twice"
-)
+# The description of mutant <id>: the patch's first line without its leading '# '.
+describe() { sed -n '1s/^# *//p' "$patches/$1.patch"; }
+
+if [[ "${1:-}" == "--check" ]]; then
+    bad=0
+    count=0
+    for file in "$patches"/*.patch; do
+        count=$((count + 1))
+        if ! patch -p1 --dry-run --silent --force -d "$root" <"$file" >/dev/null; then
+            echo "mutants: $(basename "$file") no longer applies to the engine" >&2
+            bad=$((bad + 1))
+        fi
+    done
+    echo "mutants: $((count - bad)) of $count patches apply"
+    ((bad == 0 && count > 0))
+    exit
+fi
+
 if (($# > 0)); then
     ids=("$@")
 else
-    mapfile -t ids < <(printf '%s\n' "${!what[@]}" | sort -n)
+    mapfile -t ids < <(find "$patches" -name '*.patch' -printf '%f\n' | sed 's/\.patch$//' |
+        sort -n)
 fi
 
 checks=(stress perturbed relacy fuzz fault)
-bin="$build/tests/reliability"
+bin="$build/tree/tests/reliability"
 
 run_check() {
     local check="$1"
@@ -83,16 +91,25 @@ run_check() {
     return "$rc"
 }
 
+# build_for ID: copies the source tree to $build/src, applies mutant ID's patch (none for an
+# empty ID) and builds the checks in $build/tree.
 build_for() {
-    local id="$1"
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DCOURIER_BUILD_EXAMPLES=OFF -DCOURIER_BUILD_RELIABILITY=ON -DCOURIER_MUTANT_ID="$id" \
-        >/dev/null
+    local id="$1" src="$build/src"
+    rm -rf "$src"
+    mkdir -p "$src"
+    tar -C "$root" --exclude=./build --exclude=./.git -cf - . | tar -C "$src" -xf -
+    if [[ -n "$id" ]] && ! patch -p1 --silent --force -d "$src" <"$patches/$id.patch" \
+        >"$build/patch-$id.log" 2>&1; then
+        return 1
+    fi
+    cmake -S "$src" -B "$build/tree" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+        -DCOURIER_BUILD_EXAMPLES=OFF -DCOURIER_BUILD_RELIABILITY=ON >/dev/null
     local targets=(courier_stress courier_stress_perturbed courier_fuzz_replay courier_fault_test)
-    if grep -q '^COURIER_RELACY_INCLUDE_DIR:PATH=/' "$build/CMakeCache.txt"; then
+    if grep -q '^COURIER_RELACY_INCLUDE_DIR:PATH=/' "$build/tree/CMakeCache.txt"; then
         targets+=(courier_relacy_models)
     fi
-    cmake --build "$build" --parallel "$jobs" --target "${targets[@]}" >"$build/build-$id.log" 2>&1
+    cmake --build "$build/tree" --parallel "$jobs" --target "${targets[@]}" \
+        >"$build/build-$id.log" 2>&1
 }
 
 mkdir -p "$build"
@@ -116,10 +133,10 @@ total=0
 summary=()
 for id in "${ids[@]}"; do
     total=$((total + 1))
-    echo "== mutant $id: ${what[$id]:-?}"
+    echo "== mutant $id: $(describe "$id")"
     if ! build_for "$id"; then
         echo "   build failed: see $build/build-$id.log"
-        summary+=("$(printf '%-3s %-9s %s' "$id" "BUILD" "${what[$id]:-?}")")
+        summary+=("$(printf '%-3s %-9s %s' "$id" "BUILD" "$(describe "$id")")")
         continue
     fi
     by=()
@@ -134,14 +151,11 @@ for id in "${ids[@]}"; do
     done
     if ((${#by[@]} > 0)); then
         detected=$((detected + 1))
-        summary+=("$(printf '%-3s %-9s %-70s %s' "$id" "detected" "${what[$id]:-?}" "${by[*]}")")
+        summary+=("$(printf '%-3s %-9s %-70s %s' "$id" "detected" "$(describe "$id")" "${by[*]}")")
     else
-        summary+=("$(printf '%-3s %-9s %-70s' "$id" "MISSED" "${what[$id]:-?}")")
+        summary+=("$(printf '%-3s %-9s %-70s' "$id" "MISSED" "$(describe "$id")")")
     fi
 done
-
-# Leave the tree unmutated.
-cmake -S "$root" -B "$build" -DCOURIER_MUTANT_ID= >/dev/null
 
 echo
 echo "mutant  verdict  description                                                           detected by"

@@ -128,8 +128,7 @@ class chan {
     /// Releases one sender; the last one disconnects. Frees the channel if it was the last handle.
     void release_sender() {
         // acq_rel: every earlier use of this handle happens-before the disconnect and the free.
-        // Mutant 11 tests for the wrong count: disconnects one sender early (or never).
-        if (senders_.fetch_sub(1, std::memory_order_acq_rel) == (COURIER_MUTANT(11) ? 2 : 1)) {
+        if (senders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
             visit([](auto& f) { f.disconnect(); });
             release_side();
@@ -141,13 +140,7 @@ class chan {
     void release_receiver() {
         if (receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
-            visit([](auto& f) {
-                if (COURIER_MUTANT(15)) {
-                    f.disconnect();  // mutant 15: buffered messages outlive the last receiver
-                } else {
-                    f.disconnect_receivers();
-                }
-            });
+            visit([](auto& f) { f.disconnect_receivers(); });
             release_side();
         }
     }

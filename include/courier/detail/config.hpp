@@ -3,10 +3,6 @@
 // COURIER_PERTURB(point): a schedule-perturbation point. It compiles to nothing unless
 // COURIER_ENABLE_PERTURBATION is defined (stress builds), where it randomly yields or sleeps so
 // that rare interleavings on the init, disconnect, drop and wake paths show up in tests.
-//
-// COURIER_MUTANT(n): true only in a build compiled with -DCOURIER_MUTANT_ID=n. Each use plants one
-// realistic bug so that the checkers (model checker, stress tier) can be shown to catch it. Normal
-// builds define no mutant and every COURIER_MUTANT(n) is the constant false.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +12,6 @@
 #include <random>
 #include <thread>
 #endif
-
-#ifndef COURIER_MUTANT_ID
-#define COURIER_MUTANT_ID 0
-#endif
-#define COURIER_MUTANT(n) (COURIER_MUTANT_ID == (n))
 
 // COURIER_HOT / COURIER_COLD: the per-message fast paths (reserve, write, read, the waker's
 // "anybody waiting?" check) are forced inline so that a send or receive that needs no waiting is

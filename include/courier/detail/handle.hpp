@@ -76,8 +76,7 @@ class handle_core {
     handle_core() noexcept = default;
     explicit handle_core(chan<T>* c) noexcept : chan_(c) {}
     handle_core(const handle_core& other) noexcept : chan_(other.chan_) {
-        // Mutant 14: a sender's clone is not counted.
-        if (chan_ != nullptr && !(Side::is_sender && COURIER_MUTANT(14))) {
+        if (chan_ != nullptr) {
             Side::acquire(chan_);
         }
     }
@@ -104,9 +103,7 @@ class handle_core {
     /// for receivers. The last receiver destroys every buffered message before this returns, and
     /// every later send fails, handing its value back.
     void reset() noexcept {
-        // Mutant 19: a receiver keeps the pointer, so the destructor releases the channel again.
-        if (chan<T>* c =
-                (!Side::is_sender && COURIER_MUTANT(19)) ? chan_ : std::exchange(chan_, nullptr)) {
+        if (chan<T>* c = std::exchange(chan_, nullptr)) {
             Side::release(c);
         }
     }

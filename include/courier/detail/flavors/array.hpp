@@ -194,8 +194,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         }
         COURIER_PERTURB();
         // pairs with the acquire load of the stamp in start_recv()
-        s.stamp.store(t.stamp,
-                      COURIER_MUTANT(1) ? std::memory_order_relaxed : std::memory_order_release);
+        s.stamp.store(t.stamp, std::memory_order_release);
         receivers_.notify();
     }
 

@@ -251,8 +251,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
         }
         COURIER_PERTURB();
         // pairs with the acquire load in slot::wait_write()
-        s.state.fetch_or(write_bit,
-                         COURIER_MUTANT(2) ? std::memory_order_relaxed : std::memory_order_release);
+        s.state.fetch_or(write_bit, std::memory_order_release);
         receivers_.notify();
     }
 

@@ -191,8 +191,7 @@ class queue_flavor {
             if (dl.expired()) {
                 return op_status::timeout;
             }
-            // Mutant 17 skips the re-check after registering.
-            wait_for_partner(send_side{}, dl, &t, COURIER_MUTANT(17));
+            wait_for_partner(send_side{}, dl, &t);
         }
     }
 
@@ -215,15 +214,14 @@ class queue_flavor {
             if (dl.expired()) {
                 return std::forward<Fail>(fail)(op_status::timeout);
             }
-            // Mutant 3 skips the re-check after registering.
-            wait_for_partner(recv_side{}, dl, &t, COURIER_MUTANT(3));
+            wait_for_partner(recv_side{}, dl, &t);
         }
     }
 
     // Registers with the side's waker, re-checks, and waits until a partner selects us, the
     // channel disconnects or `dl` passes; the caller then tries again.
     template <class Side>
-    void wait_for_partner(Side side, deadline& dl, void* token, bool skip_recheck) {
+    void wait_for_partner(Side side, deadline& dl, void* token) {
         sync_waker& waker = side_waker(side);
         blocking_waiter w;
         waiter_entry entry{&w, reinterpret_cast<std::uintptr_t>(token), nullptr};
@@ -231,7 +229,7 @@ class queue_flavor {
         COURIER_PERTURB();
         // Re-check after registering: a partner that changed the queue before it could see us
         // would not have woken us (the seq_cst pair is described in waker.hpp).
-        if (!skip_recheck && ready(side)) {
+        if (ready(side)) {
             w.try_select(sel_aborted);
         }
         const std::uintptr_t sel = w.wait_until(dl.steady(), &waker.hint());

@@ -72,11 +72,6 @@ class thread_parker {
 
     /// Makes the token available and wakes the parked thread, if any.
     void unpark() noexcept {
-        if (COURIER_MUTANT(12)) {
-            wake();  // mutant 12: the wake-up comes before the token it announces
-            state_.store(notified, std::memory_order_release);
-            return;
-        }
         // pairs with the acquire operations in park() / park_until()
         if (state_.exchange(notified, std::memory_order_release) == parked) {
             wake();

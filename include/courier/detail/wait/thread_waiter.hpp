@@ -74,8 +74,7 @@ class thread_waiter final : public waiter {
             }
             if (deadline) {
                 if (clock::now() >= *deadline) {
-                    // Mutant 13 gives up without the CAS that settles the race with a notifier.
-                    if (COURIER_MUTANT(13) || try_select(sel_aborted)) {
+                    if (try_select(sel_aborted)) {
                         return sel_aborted;
                     }
                     return settle(selected(), have_token);

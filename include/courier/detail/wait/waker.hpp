@@ -91,9 +91,6 @@ class waker {
         const std::uintptr_t me = sync::thread_id();
         for (waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
             waiter* w = e->w;
-            if (COURIER_MUTANT(18) && w->owner() != me) {
-                w->wake();  // mutant 18: wakes the waiter before selecting it
-            }
             if (w->owner() == me || !w->try_select(e->oper)) {
                 continue;
             }
@@ -103,9 +100,7 @@ class waker {
             }
             selectors_.unlink(*e);
             COURIER_PERTURB();
-            if (!COURIER_MUTANT(18)) {
-                w->wake();  // last access to *e and *w
-            }
+            w->wake();  // last access to *e and *w
             return true;
         }
         return false;
@@ -141,9 +136,7 @@ class waker {
             waiter_entry* next = e->next;  // read before the owner can run
             if (e->w->try_select(sel_disconnected)) {
                 COURIER_PERTURB();
-                if (!COURIER_MUTANT(10)) {  // mutant 10: selected as disconnected, never woken
-                    e->w->wake();
-                }
+                e->w->wake();
             }
             e = next;
         }
@@ -165,9 +158,7 @@ class sync_waker {
         inner_.register_op(e);
         // seq_cst: ordered before the registering thread's re-check of the channel state, and
         // the notifier's load in notify() is ordered after its own state change (a Dekker pair).
-        // Mutant 16 makes both sides of the pair relaxed.
-        is_empty_.store(false,
-                        COURIER_MUTANT(16) ? std::memory_order_relaxed : std::memory_order_seq_cst);
+        is_empty_.store(false, std::memory_order_seq_cst);
     }
 
     void watch(waiter_entry& e) {
@@ -186,8 +177,7 @@ class sync_waker {
     /// Wakes one waiting operation of another thread, and every observer.
     COURIER_HOT void notify() {
         // seq_cst: see register_op(); the caller's state change precedes this load.
-        if (is_empty_.load(COURIER_MUTANT(16) ? std::memory_order_relaxed
-                                              : std::memory_order_seq_cst)) {
+        if (is_empty_.load(std::memory_order_seq_cst)) {
             return;
         }
         notify_slow();
