@@ -1,4 +1,4 @@
-// The error types of channel operations (API.md section 1).
+// The error types of channel operations (docs/api.md section 1).
 #include <courier/error.hpp>
 #include <courier/expected.hpp>
 

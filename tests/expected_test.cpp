@@ -1,4 +1,4 @@
-// courier::expected, courier::unexpected and courier::bad_expected_access (API.md section 1).
+// courier::expected, courier::unexpected and courier::bad_expected_access (docs/api.md section 1).
 #include <courier/expected.hpp>
 
 #include <gtest/gtest.h>

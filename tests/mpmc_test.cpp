@@ -1,4 +1,4 @@
-// MPMC channels (API.md section 3): copyable receivers, each message to exactly one receiver,
+// MPMC channels (docs/api.md section 3): copyable receivers, each message to exactly one receiver,
 // disconnection from either side, close(), empty handles, and the sending calls of
 // mpmc::sender for the bounded and unbounded kinds.
 //

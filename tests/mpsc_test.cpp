@@ -1,5 +1,5 @@
-// The MPSC handle types (API.md section 2): their types and signatures, empty handles, copying and
-// assignment, and that a channel's memory is freed when its last handle goes.
+// The MPSC handle types (docs/api.md section 2): their types and signatures, empty handles,
+// copying and assignment, and that a channel's memory is freed when its last handle goes.
 #include <courier/mpsc.hpp>
 
 #include <gtest/gtest.h>

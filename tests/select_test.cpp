@@ -1,4 +1,4 @@
-// select and selector (API.md section 3).
+// select and selector (docs/api.md section 4).
 //
 // The first part follows the select programs of Go's test/chan directory: fairness, non-blocking
 // selects, timeouts and deadlines, disconnected arms, a FIFO through a chain of threads, the prime

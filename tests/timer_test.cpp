@@ -1,4 +1,4 @@
-// Timer receivers (API.md section 3): after(d) delivers once and then stays empty without ever
+// Timer receivers (docs/api.md section 5): after(d) delivers once and then stays empty without ever
 // disconnecting, tick(d) delivers every period, never<T>() is never ready; all three are ordinary
 // mpmc::receivers (copies share the timer) and work in select.
 #include <courier/courier.hpp>

@@ -1,4 +1,5 @@
-// The behaviour every MPSC channel flavor promises (API.md section 2), as one typed test suite.
+// The behaviour every MPSC channel flavor promises (docs/api.md section 2), as one typed
+// test suite.
 //
 // array_test.cpp, list_test.cpp and zero_test.cpp instantiate it with their flavors, so every
 // flavor runs under the same test names. A test whose subject does not exist for a flavor (an
