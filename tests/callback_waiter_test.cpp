@@ -16,7 +16,8 @@ static_assert(std::is_same_v<courier::detail::blocking_waiter, courier::detail::
 
 namespace courier_test {
 
-using callback_flavors = ::testing::Types<array_flavor<1>, list_flavor, zero_flavor>;
+// The two flavors whose sends and receives both wait (list sends never do).
+using callback_flavors = ::testing::Types<array_flavor<1>, zero_flavor>;
 INSTANTIATE_TYPED_TEST_SUITE_P(callback_waiter, channel_suite, callback_flavors);
 
 // A receive that has to wait is woken through the callback, and so is a select over two channels.
