@@ -2,7 +2,7 @@
 //
 // After crossbeam-channel's select.rs. Each operation of a select is a select_op; it drives its
 // channel through the select verbs every flavor implements at the end of its file (try, register,
-// unregister, accept, ready, watch, unwatch, complete; see flavors/queue.hpp), dispatched by
+// unregister, accept, ready, watch, complete, next_due; see flavors/queue.hpp), dispatched by
 // chan::select(). Nothing here names a flavor or takes a flavor's lock. run_select():
 //   1. in a random order, try each operation; the first that can proceed now is reserved;
 //   2. otherwise register every operation with its channel, all with one waiter (one waiting
@@ -169,6 +169,20 @@ inline void shuffle_order(std::size_t* order, std::size_t n) {
     }
 }
 
+/// When a waiting select must wake up at the latest: the caller's deadline or the earliest time
+/// at which an operation becomes ready by the clock alone (a timer's delivery).
+inline deadline_t earliest_wake(select_op* const* ops, std::size_t n, deadline& dl) {
+    deadline_t wake = dl.steady();
+    for (std::size_t k = 0; k < n; ++k) {
+        if (auto d = ops[k]->next_due()) {
+            if (!wake || *d < *wake) {
+                wake = d;
+            }
+        }
+    }
+    return wake;
+}
+
 /// Selects and reserves one of `ops`; nullopt when `nonblocking` and none is ready, or when `dl`
 /// passes. `order` is scratch space for n indices.
 inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t* order,
@@ -199,14 +213,7 @@ inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t*
                 break;  // a partner selected one of our operations already
             }
         }
-        deadline_t wake = dl.steady();
-        for (std::size_t k = 0; k < n; ++k) {
-            if (auto d = ops[k]->next_due()) {
-                if (!wake || *d < *wake) {
-                    wake = d;
-                }
-            }
-        }
+        const deadline_t wake = earliest_wake(ops, n, dl);
         // One spin budget for every select of the process (the policy decides where it lives).
         sync::shared_hint<spin_hint> select_hint;
         const std::uintptr_t sel = w.wait_until(wake, &select_hint.get());
@@ -236,8 +243,8 @@ inline std::optional<std::size_t> run_ready(select_op* const* ops, std::size_t* 
     for (;;) {
         shuffle_order(order, n);
         for (std::size_t k = 0; k < n; ++k) {
-            if (ops[order[k]]->is_ready() ||
-                (ops[order[k]]->next_due() && *ops[order[k]]->next_due() <= clock::now())) {
+            // A timer is ready once its delivery is due: is_ready() asks its clock.
+            if (ops[order[k]]->is_ready()) {
                 return order[k];
             }
         }
@@ -256,14 +263,7 @@ inline std::optional<std::size_t> run_ready(select_op* const* ops, std::size_t* 
                 break;
             }
         }
-        deadline_t wake = dl.steady();
-        for (std::size_t k = 0; k < n; ++k) {
-            if (auto d = ops[k]->next_due()) {
-                if (!wake || *d < *wake) {
-                    wake = d;
-                }
-            }
-        }
+        const deadline_t wake = earliest_wake(ops, n, dl);
         w.wait_until(wake);
         for (std::size_t k = 0; k < watched; ++k) {
             ops[order[k]]->unwatch();
