@@ -17,7 +17,7 @@ static_assert(std::is_same_v<courier::detail::blocking_waiter, courier::detail::
 namespace courier_test {
 
 // The two flavors whose sends and receives both wait (list sends never do).
-using callback_flavors = ::testing::Types<array_flavor<1>, zero_flavor>;
+using callback_flavors = ::testing::Types<array_flavor, zero_flavor>;
 INSTANTIATE_TYPED_TEST_SUITE_P(callback_waiter, channel_suite, callback_flavors);
 
 // A receive that has to wait is woken through the callback, and so is a select over two channels.

@@ -122,7 +122,7 @@ class fifo_checker {
 /// Fills a buffered channel to its capacity (messages first, first + 1, ...); no-op for others.
 template <class F, class Tx>
 void fill(const Tx& tx, int first = 0) {
-    if constexpr (F::bounded && F::buffer > 0) {
+    if constexpr (F::bounded && F::buffered) {
         for (std::size_t i = 0; i < F::buffer; ++i) {
             auto r = tx.try_send(first + static_cast<int>(i));
             ASSERT_TRUE(r.has_value()) << "filling slot " << i;
@@ -155,7 +155,7 @@ TYPED_TEST_P(channel_suite, smoke) {
     using F = TypeParam;
     watchdog wd(30s, "send/recv in smoke");
     chan<F, int> c;
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         ASSERT_TRUE(c.tx.send(7).has_value());
         auto r = c.rx.recv();
         ASSERT_TRUE(r.has_value());
@@ -183,7 +183,7 @@ TYPED_TEST_P(channel_suite, try_recv) {
         ASSERT_FALSE(r.has_value());
         EXPECT_EQ(r.error(), courier::try_recv_error::empty);
     }
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         ASSERT_TRUE(c.tx.send(1).has_value());
         auto r = c.rx.try_recv();
         ASSERT_TRUE(r.has_value());
@@ -231,7 +231,7 @@ TYPED_TEST_P(channel_suite, try_send) {
         ASSERT_FALSE(r.has_value());
         EXPECT_EQ(r.error().value, -1);
     } else {
-        if constexpr (F::buffer > 0) {
+        if constexpr (F::buffered) {
             for (std::size_t i = 0; i < F::buffer; ++i) {
                 ASSERT_TRUE(c.tx.try_send(static_cast<int>(i)).has_value());
             }
@@ -330,7 +330,7 @@ TYPED_TEST_P(channel_suite, recv_timeout) {
         EXPECT_EQ(*r, 9);
         EXPECT_LT(steady::now() - t0, 20s);
     }
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         ASSERT_TRUE(c.tx.send(3).has_value());
         auto r = c.rx.recv_timeout(1ms);
         ASSERT_TRUE(r.has_value());
@@ -463,7 +463,7 @@ void expect_send_deadline_completes(chan<F, int>& c, int value) {
     EXPECT_TRUE(r.has_value());
     auto got = receiver->get();
     ASSERT_TRUE(got.has_value());
-    if constexpr (F::buffer == 0) {
+    if constexpr (!F::buffered) {
         EXPECT_EQ(*got, value);
     }
 }
@@ -633,7 +633,7 @@ TYPED_TEST_P(channel_suite, zero_and_negative_timeouts) {
                             "recv_deadline(system past)");
     EXPECT_LT(steady_clock::now() - t0, 5s) << "zero or negative receive timeouts waited";
 
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         ASSERT_TRUE(c.tx.send(1).has_value());
         auto a = c.rx.recv_timeout(0s);
         ASSERT_TRUE(a.has_value()) << "recv_timeout(0) missed a buffered message";
@@ -674,7 +674,7 @@ TYPED_TEST_P(channel_suite, zero_and_negative_timeouts) {
                                 "send_deadline(min)");
         EXPECT_LT(steady_clock::now() - t1, 5s) << "zero or negative send timeouts waited";
 
-        if constexpr (F::buffer > 0) {
+        if constexpr (F::buffered) {
             ASSERT_TRUE(c.rx.recv().has_value());
             EXPECT_TRUE(c.tx.send_timeout(15, 0s).has_value()) << "send_timeout(0) with room";
         } else {
@@ -751,7 +751,7 @@ TYPED_TEST_P(channel_suite, disconnect_drains_buffer) {
     assigned = copy_of_copy;
     const int k = static_cast<int>(std::min<std::size_t>(F::buffer, 5));
     std::vector<int> sent;
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         for (int i = 0; i < k; ++i) {
             const auto& tx = (i % 2 == 0) ? c.tx : copy;
             ASSERT_TRUE(tx.send(i).has_value());
@@ -936,7 +936,7 @@ TYPED_TEST_P(channel_suite, close_keeps_buffer) {
     chan<F, int> c;
     auto copy = c.tx;
     const int k = static_cast<int>(std::min<std::size_t>(F::buffer, 5));
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         for (int i = 0; i < k; ++i) {
             ASSERT_TRUE(c.tx.send(i).has_value());
         }
@@ -1065,7 +1065,7 @@ TYPED_TEST_P(channel_suite, snapshots) {
     EXPECT_FALSE(c.tx.is_disconnected());
     EXPECT_FALSE(c.rx.is_disconnected());
 
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         const std::size_t k = std::min<std::size_t>(F::buffer, 3);
         for (std::size_t i = 0; i < k; ++i) {
             ASSERT_TRUE(c.tx.send(static_cast<int>(i)).has_value());
@@ -1174,7 +1174,7 @@ TYPED_TEST_P(channel_suite, views_take) {
         got.push_back(v);
     }
     EXPECT_EQ(got, (std::vector<int>{0, 1, 2}));
-    if constexpr (F::buffer == 0) {
+    if constexpr (!F::buffered) {
         std::this_thread::sleep_for(settle);
         EXPECT_EQ(sent.load(), 3) << "take(3) received a fourth message";
     } else {
@@ -1201,7 +1201,7 @@ TYPED_TEST_P(channel_suite, try_iter) {
         return got;
     };
     EXPECT_TRUE(collect().empty());
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         const int k = static_cast<int>(std::min<std::size_t>(F::buffer, 5));
         for (int i = 0; i < k; ++i) {
             ASSERT_TRUE(c.tx.send(i).has_value());
@@ -1235,7 +1235,7 @@ TYPED_TEST_P(channel_suite, move_only_payload) {
     using F = TypeParam;
     watchdog wd(30s, "move-only payloads");
     chan<F, std::unique_ptr<int>> c;
-    if constexpr (F::buffer > 0) {
+    if constexpr (F::buffered) {
         ASSERT_TRUE(c.tx.send(std::make_unique<int>(1)).has_value());
         auto r = c.rx.try_recv();
         ASSERT_TRUE(r.has_value());
@@ -1266,7 +1266,7 @@ TYPED_TEST_P(channel_suite, move_only_payload) {
         }
     }
     if constexpr (F::bounded) {
-        if constexpr (F::buffer > 0) {
+        if constexpr (F::buffered) {
             for (std::size_t i = 0; i < F::buffer; ++i) {
                 ASSERT_TRUE(c.tx.try_send(std::make_unique<int>(0)).has_value());
             }
@@ -1422,7 +1422,7 @@ TYPED_TEST_P(channel_suite, linearizable_try_recv) {
     // A thread that has completed a send finds a message with try_recv: the channel cannot look
     // empty after a send returned (one receiver shared under a mutex).
     using F = TypeParam;
-    if constexpr (F::buffer == 0) {
+    if constexpr (!F::buffered) {
         GTEST_SKIP() << "a rendezvous send completes only by a receive, so nothing is left to find";
     } else {
         constexpr int threads_count = 4;
@@ -1543,7 +1543,7 @@ TYPED_TEST_P(channel_suite, drops) {
     {
         chan<F, tracked> c;
         std::int64_t k = 0;
-        if constexpr (F::buffer > 0) {
+        if constexpr (F::buffered) {
             k = static_cast<std::int64_t>(std::min<std::size_t>(F::buffer, 50));
             for (std::int64_t i = 0; i < k; ++i) {
                 ASSERT_TRUE(c.tx.send(tracked(i)).has_value());
@@ -1571,7 +1571,7 @@ TYPED_TEST_P(channel_suite, drops_after_senders_gone) {
     {
         chan<F, tracked> c;
         const auto k = static_cast<std::int64_t>(std::min<std::size_t>(F::buffer, 40));
-        if constexpr (F::buffer > 0) {
+        if constexpr (F::buffered) {
             for (std::int64_t i = 0; i < k; ++i) {
                 ASSERT_TRUE(c.tx.send(tracked(i)).has_value());
             }
@@ -1657,7 +1657,7 @@ TYPED_TEST_P(channel_suite, error_values_are_the_sent_ones) {
     {
         chan<F, tracked> c;
         if constexpr (F::bounded) {
-            if constexpr (F::buffer > 0) {
+            if constexpr (F::buffered) {
                 for (std::size_t i = 0; i < F::buffer; ++i) {
                     ASSERT_TRUE(
                         c.tx.try_send(tracked(1000 + static_cast<std::int64_t>(i))).has_value());
@@ -1764,7 +1764,7 @@ TYPED_TEST_P(channel_suite, throwing_move_send) {
     long thrown_sends = 0;  // each destroys its argument, a payload never received
     {
         chan<F, throwing_move> c;
-        if constexpr (F::buffer > 0) {
+        if constexpr (F::buffered) {
             // One thread: the model `in_channel` is exact, and a send that threw must leave the
             // channel as if it had not been called (no message, no slot taken). The non-blocking
             // forms run first, so that a slot lost to a throw shows as a failure, not a hang.
@@ -1891,7 +1891,7 @@ TYPED_TEST_P(channel_suite, throwing_move_send) {
 
 template <class F, class Receive>
 void expect_recv_throw_keeps_message(chan<F, throwing_move>& c, Receive receive, const char* what) {
-    static_assert(F::buffer > 0);
+    static_assert(F::buffered);
     const int m = static_cast<int>(std::min<std::size_t>(F::buffer, 4));
     int next_send = 0;
     for (; next_send < m; ++next_send) {
@@ -1934,7 +1934,7 @@ TYPED_TEST_P(channel_suite, throwing_move_recv) {
     long thrown_sends = 0;  // each destroys its argument, a payload never received
     {
         chan<F, throwing_move> c;
-        if constexpr (F::buffer > 0) {
+        if constexpr (F::buffered) {
             expect_recv_throw_keeps_message<F>(
                 c, [](auto& rx) { return rx.recv(); }, "recv");
             expect_recv_throw_keeps_message<F>(
