@@ -78,6 +78,16 @@ TEST(expected, value_throws_bad_expected_access_with_the_error) {
     const auto& ce = e;
     EXPECT_THROW((void)ce.value(), courier::bad_expected_access<std::string>);
     EXPECT_THROW((void)std::move(e).value(), courier::bad_expected_access<std::string>);
+    // An rvalue's value() moves the error into the exception, so a move-only error works.
+    auto payload = std::make_unique<int>(4);
+    int* raw = payload.get();
+    courier::expected<int, std::unique_ptr<int>> m = courier::unexpected(std::move(payload));
+    try {
+        (void)std::move(m).value();
+        ADD_FAILURE() << "value() did not throw";
+    } catch (courier::bad_expected_access<std::unique_ptr<int>>& ex) {
+        EXPECT_EQ(ex.error().get(), raw);
+    }
     // It is an exception like any other.
     courier::expected<int, int> f = courier::unexpected(3);
     EXPECT_THROW((void)f.value(), std::exception);

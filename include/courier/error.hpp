@@ -6,6 +6,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -29,36 +30,34 @@ enum class recv_timeout_error { timeout, disconnected };
 /// send_timeout/send_deadline), or every receiver is gone or closed (`disconnected`).
 enum class send_status { full, timeout, disconnected };
 
+namespace detail {
+/// The text of enumerator `e` in `texts` (one per enumerator, in declaration order), or `unknown`
+/// for a value outside the enumeration.
+template <class Enum, std::size_t N>
+constexpr std::string_view describe(Enum e, const std::string_view (&texts)[N],
+                                    std::string_view unknown) noexcept {
+    const auto i = static_cast<std::size_t>(e);
+    return i < N ? texts[i] : unknown;
+}
+}  // namespace detail
+
 constexpr std::string_view to_string(try_recv_error e) noexcept {
-    switch (e) {
-        case try_recv_error::empty:
-            return "receiving on an empty channel";
-        case try_recv_error::disconnected:
-            return "receiving on an empty and disconnected channel";
-    }
-    return "unknown try_recv_error";
+    constexpr std::string_view texts[] = {"receiving on an empty channel",
+                                          "receiving on an empty and disconnected channel"};
+    return detail::describe(e, texts, "unknown try_recv_error");
 }
 
 constexpr std::string_view to_string(recv_timeout_error e) noexcept {
-    switch (e) {
-        case recv_timeout_error::timeout:
-            return "timed out waiting on receive operation";
-        case recv_timeout_error::disconnected:
-            return "channel is empty and receiving half is disconnected";
-    }
-    return "unknown recv_timeout_error";
+    constexpr std::string_view texts[] = {"timed out waiting on receive operation",
+                                          "channel is empty and receiving half is disconnected"};
+    return detail::describe(e, texts, "unknown recv_timeout_error");
 }
 
 constexpr std::string_view to_string(send_status s) noexcept {
-    switch (s) {
-        case send_status::full:
-            return "sending on a full channel";
-        case send_status::timeout:
-            return "timed out waiting on send operation";
-        case send_status::disconnected:
-            return "sending on a disconnected channel";
-    }
-    return "unknown send_status";
+    constexpr std::string_view texts[] = {"sending on a full channel",
+                                          "timed out waiting on send operation",
+                                          "sending on a disconnected channel"};
+    return detail::describe(s, texts, "unknown send_status");
 }
 
 /// send() failed: every receiver is gone or closed. The message comes back in `value`.

@@ -264,7 +264,7 @@ class expected {
         return value_;
     }
     constexpr T&& value() && {
-        check();
+        std::move(*this).check();
         return std::move(value_);
     }
     constexpr const T&& value() const&& {
@@ -309,9 +309,16 @@ class expected {
     }
 
   private:
-    constexpr void check() const {
+    // Throws bad_expected_access with a copy of the error (lvalues), or with the error moved out
+    // of an rvalue.
+    constexpr void check() const& {
         if (!has_value_) {
             throw bad_expected_access<std::decay_t<E>>(error_);
+        }
+    }
+    constexpr void check() && {
+        if (!has_value_) {
+            throw bad_expected_access<std::decay_t<E>>(std::move(error_));
         }
     }
 
@@ -362,7 +369,15 @@ class expected {
     bool has_value_;
 };
 
-/// expected<void, E>: success carries nothing, failure carries an E.
+namespace detail {
+/// What expected<void, E> holds on success: nothing, as a value.
+struct no_value {
+    friend constexpr bool operator==(no_value, no_value) noexcept { return true; }
+};
+}  // namespace detail
+
+/// expected<void, E>: success carries nothing, failure carries an E. Its storage, copies and
+/// assignments are those of expected<detail::no_value, E>.
 template <class E>
 class expected<void, E> {
   public:
@@ -373,94 +388,45 @@ class expected<void, E> {
     template <class U>
     using rebind = expected<U, error_type>;
 
-    constexpr expected() noexcept : has_value_(true) {}
-
-    constexpr expected(const expected& other) requires std::is_copy_constructible_v<E>
-        : has_value_(other.has_value_) {
-        if (!has_value_) {
-            std::construct_at(std::addressof(error_), other.error_);
-        }
-    }
-
-    constexpr expected(expected&& other) noexcept(
-        std::is_nothrow_move_constructible_v<E>) requires std::is_move_constructible_v<E>
-        : has_value_(other.has_value_) {
-        if (!has_value_) {
-            std::construct_at(std::addressof(error_), std::move(other.error_));
-        }
-    }
+    constexpr expected() noexcept = default;
 
     template <class G>
     requires std::is_constructible_v<E, const G&>
     constexpr explicit(!std::is_convertible_v<const G&, E>) expected(const unexpected<G>& e)
-        : has_value_(false) {
-        std::construct_at(std::addressof(error_), e.error());
-    }
+        : impl_(e) {}
 
     template <class G>
     requires std::is_constructible_v<E, G>
     constexpr explicit(!std::is_convertible_v<G, E>) expected(unexpected<G>&& e)
-        : has_value_(false) {
-        std::construct_at(std::addressof(error_), std::move(e).error());
-    }
+        : impl_(std::move(e)) {}
 
-    constexpr explicit expected(std::in_place_t) noexcept : has_value_(true) {}
+    constexpr explicit expected(std::in_place_t) noexcept {}
 
     template <class... Args>
     requires std::is_constructible_v<E, Args...>
-    constexpr explicit expected(unexpect_t, Args&&... args) : has_value_(false) {
-        std::construct_at(std::addressof(error_), std::forward<Args>(args)...);
-    }
-
-    constexpr ~expected() {
-        if (!has_value_) {
-            std::destroy_at(std::addressof(error_));
-        }
-    }
-
-    constexpr expected& operator=(const expected& other) requires std::is_copy_constructible_v<E> {
-        if (this != std::addressof(other)) {
-            expected tmp(other);
-            assign_from(std::move(tmp));
-        }
-        return *this;
-    }
-
-    constexpr expected& operator=(expected&& other) noexcept(
-        std::is_nothrow_move_constructible_v<E>) requires std::is_move_constructible_v<E> {
-        if (this != std::addressof(other)) {
-            assign_from(std::move(other));
-        }
-        return *this;
-    }
+    constexpr explicit expected(unexpect_t, Args&&... args)
+        : impl_(unexpect, std::forward<Args>(args)...) {}
 
     template <class G>
     requires std::is_constructible_v<E, G>
     constexpr expected& operator=(unexpected<G> e) {
-        expected tmp(unexpect, std::move(e).error());
-        assign_from(std::move(tmp));
+        impl_ = std::move(e);
         return *this;
     }
 
-    constexpr bool has_value() const noexcept { return has_value_; }
-    constexpr explicit operator bool() const noexcept { return has_value_; }
+    constexpr bool has_value() const noexcept { return impl_.has_value(); }
+    constexpr explicit operator bool() const noexcept { return impl_.has_value(); }
     constexpr void operator*() const noexcept {}
 
-    constexpr void value() const& {
-        if (!has_value_) {
-            throw bad_expected_access<std::decay_t<E>>(error_);
-        }
-    }
-    constexpr void value() && {
-        if (!has_value_) {
-            throw bad_expected_access<std::decay_t<E>>(std::move(error_));
-        }
-    }
+    /// Throws bad_expected_access<E> (with a copy of the error, or the error itself for an
+    /// rvalue) when *this holds an error.
+    constexpr void value() const& { static_cast<void>(impl_.value()); }
+    constexpr void value() && { static_cast<void>(std::move(impl_).value()); }
 
-    constexpr E& error() & noexcept { return error_; }
-    constexpr const E& error() const& noexcept { return error_; }
-    constexpr E&& error() && noexcept { return std::move(error_); }
-    constexpr const E&& error() const&& noexcept { return std::move(error_); }
+    constexpr E& error() & noexcept { return impl_.error(); }
+    constexpr const E& error() const& noexcept { return impl_.error(); }
+    constexpr E&& error() && noexcept { return std::move(impl_).error(); }
+    constexpr const E&& error() const&& noexcept { return std::move(impl_).error(); }
 
     template <class T2, class E2>
     requires std::is_void_v<T2>
@@ -477,26 +443,7 @@ class expected<void, E> {
     }
 
   private:
-    constexpr void assign_from(expected&& other) {
-        if (has_value_ && other.has_value_) {
-            return;
-        }
-        if (!has_value_ && !other.has_value_) {
-            std::destroy_at(std::addressof(error_));
-            std::construct_at(std::addressof(error_), std::move(other.error_));
-        } else if (other.has_value_) {
-            std::destroy_at(std::addressof(error_));
-            has_value_ = true;
-        } else {
-            std::construct_at(std::addressof(error_), std::move(other.error_));
-            has_value_ = false;
-        }
-    }
-
-    union {
-        E error_;
-    };
-    bool has_value_;
+    expected<detail::no_value, E> impl_;
 };
 
 #endif  // COURIER_HAS_STD_EXPECTED

@@ -42,6 +42,17 @@ struct handle_kind {
 
 template <class T, class Kind>
 class basic_receiver;
+
+namespace detail {
+template <class T, class Kind>
+void derives_from_basic_receiver(const basic_receiver<T, Kind>&);
+
+/// A receiver handle: basic_receiver<T, Kind> or a class derived from it.
+template <class R>
+concept is_receiver_handle = requires(const R& r) {
+    detail::derives_from_basic_receiver(r);
+};
+}  // namespace detail
 template <class T, bool Try>
 class basic_recv_range;
 
@@ -320,6 +331,8 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
 
 }  // namespace courier
 
-// size() is only a snapshot: a receiver is an input range, never a sized range.
-template <class T, class Kind>
-inline constexpr bool std::ranges::disable_sized_range<courier::basic_receiver<T, Kind>> = true;
+// size() is only a snapshot: a receiver (basic_receiver or a class derived from it, as
+// courier::receiver and courier::mpmc::receiver) is an input range, never a sized range.
+template <class R>
+requires courier::detail::is_receiver_handle<R>
+inline constexpr bool std::ranges::disable_sized_range<R> = true;

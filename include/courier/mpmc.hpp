@@ -19,7 +19,6 @@ namespace courier::mpmc {
 
 /// The sending half of an MPMC channel, bounded or not. Copyable: a copy is one more producer.
 /// Its members are basic_sender's (courier/handles.hpp).
-/// Thread safety: all member functions may be called concurrently on the same object.
 template <class T>
 class sender : public basic_sender<T, handle_kind<true, true>> {
     using sender::basic_sender::basic_sender;
@@ -27,7 +26,6 @@ class sender : public basic_sender<T, handle_kind<true, true>> {
 
 /// The receiving half of an MPMC channel. Copyable: a copy is one more consumer. Its members are
 /// basic_receiver's (courier/handles.hpp).
-/// Thread safety: all member functions may be called concurrently on the same object.
 template <class T>
 class receiver : public basic_receiver<T, handle_kind<true, true>> {
     using receiver::basic_receiver::basic_receiver;
@@ -36,8 +34,7 @@ class receiver : public basic_receiver<T, handle_kind<true, true>> {
 /// Creates an unbounded MPMC channel.
 template <class T>
 std::pair<sender<T>, receiver<T>> channel() {
-    return detail::access::open<sender<T>, receiver<T>, T>(
-        typename detail::chan<T>::unbounded_tag{});
+    return detail::access::open<sender<T>, receiver<T>, T>(detail::unbounded);
 }
 
 /// Creates a bounded MPMC channel holding at most `capacity` messages; 0 makes a rendezvous
@@ -48,7 +45,3 @@ std::pair<sender<T>, receiver<T>> sync_channel(std::size_t capacity) {
 }
 
 }  // namespace courier::mpmc
-
-// size() is only a snapshot: a receiver is an input range, never a sized range.
-template <class T>
-inline constexpr bool std::ranges::disable_sized_range<courier::mpmc::receiver<T>> = true;

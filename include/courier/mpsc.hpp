@@ -23,7 +23,6 @@ namespace courier {
 /// The sending half of an unbounded channel: send never blocks. Copyable: a copy is one more
 /// producer. Its members are basic_sender's (courier/handles.hpp); it has no try_send,
 /// send_timeout or send_deadline.
-/// Thread safety: all member functions may be called concurrently on the same object.
 template <class T>
 class sender : public basic_sender<T, handle_kind<false, false>> {
     using sender::basic_sender::basic_sender;
@@ -31,7 +30,6 @@ class sender : public basic_sender<T, handle_kind<false, false>> {
 
 /// The sending half of a bounded (or rendezvous) channel. Copyable: a copy is one more producer.
 /// Its members are basic_sender's (courier/handles.hpp).
-/// Thread safety: all member functions may be called concurrently on the same object.
 template <class T>
 class sync_sender : public basic_sender<T, handle_kind<true, false>> {
     using sync_sender::basic_sender::basic_sender;
@@ -39,7 +37,6 @@ class sync_sender : public basic_sender<T, handle_kind<true, false>> {
 
 /// The receiving half of a channel. Move-only: there is one consumer. Its members are
 /// basic_receiver's (courier/handles.hpp).
-/// Thread safety: member functions must not be called concurrently on the same object.
 template <class T>
 class receiver : public basic_receiver<T, handle_kind<true, false>> {
     using receiver::basic_receiver::basic_receiver;
@@ -48,8 +45,7 @@ class receiver : public basic_receiver<T, handle_kind<true, false>> {
 /// Creates an unbounded channel. Never throws except std::bad_alloc.
 template <class T>
 std::pair<sender<T>, receiver<T>> channel() {
-    return detail::access::open<sender<T>, receiver<T>, T>(
-        typename detail::chan<T>::unbounded_tag{});
+    return detail::access::open<sender<T>, receiver<T>, T>(detail::unbounded);
 }
 
 /// Creates a bounded channel holding at most `capacity` messages; 0 makes a rendezvous channel.
@@ -60,7 +56,3 @@ std::pair<sync_sender<T>, receiver<T>> sync_channel(std::size_t capacity) {
 }
 
 }  // namespace courier
-
-// size() is only a snapshot: a receiver is an input range, never a sized range.
-template <class T>
-inline constexpr bool std::ranges::disable_sized_range<courier::receiver<T>> = true;

@@ -34,6 +34,12 @@ namespace courier::detail {
 
 // ---- the channel ----------------------------------------------------------------------------
 
+/// Selects chan's unbounded constructor (channel() of mpsc.hpp and mpmc.hpp).
+struct unbounded_t {
+    explicit unbounded_t() = default;
+};
+inline constexpr unbounded_t unbounded{};
+
 template <class T>
 class chan {
     static_assert(std::is_nothrow_destructible_v<T>,
@@ -47,9 +53,7 @@ class chan {
     using value_type = T;
     using flavors = std::variant<array_flavor<T>, list_flavor<T>, zero_flavor<T>, timer_flavor<T>>;
 
-    struct unbounded_tag {};
-
-    explicit chan(unbounded_tag) : flavor_(std::in_place_type<list_flavor<T>>) {}
+    explicit chan(unbounded_t) : flavor_(std::in_place_type<list_flavor<T>>) {}
     explicit chan(std::size_t capacity) : flavor_(make_bounded(capacity)) {}
 
     /// A receive-only timer channel: it has no sender side, so the receivers alone own it.

@@ -45,13 +45,13 @@ class select_op {
     virtual bool try_reserve() = 0;
     /// Queues the operation on its channel for waiter `w`; true if it is ready already.
     virtual bool register_op(waiter& w) = 0;
+    /// Takes the operation's entry (queued by register_op() or watch()) off its channel.
     virtual void unregister_op() = 0;
     /// Our waiter was selected with this operation: take over the reservation.
     virtual bool accept() = 0;
     virtual bool is_ready() = 0;
     /// Queues a watcher (for ready()); true if the operation is ready already.
     virtual bool watch(waiter& w) = 0;
-    virtual void unwatch() = 0;
     /// When the operation becomes ready by the clock alone (a timer's next delivery), if ever.
     virtual std::optional<clock::time_point> next_due() = 0;
 
@@ -80,7 +80,12 @@ class chan_op final : public select_op {
             return f.select_register(Side{}, s, entry_, value_);
         });
     }
-    void unregister_op() override { unqueue(); }
+    void unregister_op() override {
+        run_or(false, [this](auto& f, auto&) {
+            f.select_unregister(Side{}, entry_);
+            return false;
+        });
+    }
     bool accept() override {
         return reserved(run_or(op_status::disconnected,
                                [](auto& f, auto& s) { return f.select_accept(Side{}, s); }));
@@ -92,7 +97,6 @@ class chan_op final : public select_op {
         entry_ = waiter_entry{&w, id(), nullptr};
         return run_or(true, [this](auto& f, auto&) { return f.select_watch(Side{}, entry_); });
     }
-    void unwatch() override { unqueue(); }
     std::optional<clock::time_point> next_due() override {
         return run_or(std::optional<clock::time_point>{},
                       [](auto& f, auto&) { return f.next_due(); });
@@ -135,13 +139,6 @@ class chan_op final : public select_op {
     bool reserved(op_status s) noexcept {
         disconnected_ = s == op_status::disconnected;
         return s == op_status::ok || disconnected_;
-    }
-
-    void unqueue() {
-        run_or(false, [this](auto& f, auto&) {
-            f.select_unregister(Side{}, entry_);
-            return false;
-        });
     }
 
     chan<T>* chan_;
@@ -266,7 +263,7 @@ inline std::optional<std::size_t> run_ready(select_op* const* ops, std::size_t* 
         const deadline_t wake = earliest_wake(ops, n, dl);
         w.wait_until(wake);
         for (std::size_t k = 0; k < watched; ++k) {
-            ops[order[k]]->unwatch();
+            ops[order[k]]->unregister_op();
         }
         // Loop: the fast path above reports the ready operation (observers wake on any change).
     }

@@ -101,7 +101,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
 
     ~array_flavor() {
         // Every handle is gone: no other thread can touch the ring.
-        discard_recovered();
+        this->discard_recovered();
         std::size_t head = head_->load(std::memory_order_relaxed);
         const std::size_t tail = tail_->load(std::memory_order_relaxed) & ~mark_bit_;
         while (head != tail) {
@@ -151,7 +151,8 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
                 }
                 if constexpr (throwing_move) {
                     // A receive whose move threw left its message here for recovery: the slot is
-                    // occupied until some receiver takes it. Pairs with the release in recover().
+                    // occupied until some receiver takes it. Pairs with the release in
+                    // recovery_slot().
                     if (s.extra.recovering.load(std::memory_order_acquire)) {
                         return false;
                     }
@@ -167,45 +168,37 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         }
     }
 
-    /// Moves `msg` into the reserved slot and publishes it. If the move throws, the slot is
-    /// published as a hole, receivers skip it, and the exception propagates.
-    COURIER_HOT void write(token& t, T& msg) {
-        slot& s = *t.s;
-        if constexpr (throwing_move) {
-            try {
-                std::construct_at(s.get(), std::move(msg));
-            } catch (...) {
-                // Give the slot back if no later send has reserved after it: receivers never claim
-                // an unpublished slot, so moving tail back leaves no trace of this send.
-                const std::size_t mine = t.stamp - 1;
-                std::size_t expected = advance(mine);
-                if (tail_->compare_exchange_strong(expected, mine, std::memory_order_seq_cst,
-                                                   std::memory_order_relaxed)) {
-                    senders_.notify();
-                    throw;
-                }
-                s.extra.hole = true;
-                s.stamp.store(t.stamp, std::memory_order_release);
-                receivers_.notify();
-                throw;
-            }
-        } else {
-            std::construct_at(s.get(), std::move(msg));
-        }
-        COURIER_PERTURB();
+    // What queue_flavor::write needs: where the reserved slot's message goes, how a written slot
+    // is published, and what a send whose move threw leaves behind.
+    static T* place_of(const token& t) noexcept { return t.s->get(); }
+
+    COURIER_HOT void publish_write(const token& t) noexcept {
         // pairs with the acquire load of the stamp in start_recv()
-        s.stamp.store(t.stamp, std::memory_order_release);
+        t.s->stamp.store(t.stamp, std::memory_order_release);
+    }
+
+    /// Gives the slot back if no later send has reserved after it (receivers never claim an
+    /// unpublished slot, so moving tail back leaves no trace of this send); otherwise publishes it
+    /// as a hole that receivers skip.
+    void abandon_write(const token& t) noexcept {
+        const std::size_t mine = t.stamp - 1;
+        std::size_t expected = advance(mine);
+        if (tail_->compare_exchange_strong(expected, mine, std::memory_order_seq_cst,
+                                           std::memory_order_relaxed)) {
+            senders_.notify();
+            return;
+        }
+        if constexpr (throwing_move) {
+            t.s->extra.hole = true;
+        }
+        t.s->stamp.store(t.stamp, std::memory_order_release);
         receivers_.notify();
     }
 
-    /// Reserves the oldest message. Returns true with token.s set (reserved) or null
-    /// (disconnected and empty); false when the channel is empty.
+    /// Reserves the oldest message in the ring (queue_flavor::reserve_recv looks at recovered slots
+    /// first). Returns true with token.s set (reserved) or null (disconnected and empty); false
+    /// when the channel is empty.
     COURIER_HOT bool start_recv(token& t) noexcept {
-        if constexpr (throwing_move) {
-            if (take_recovered(t)) {
-                return true;
-            }
-        }
         backoff b;
         std::size_t head = head_->load(std::memory_order_relaxed);
         for (;;) {
@@ -250,14 +243,13 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         }
     }
 
-    /// Moves the reserved message out through `make(T&&)` and returns what `make` returns (one
-    /// move from the slot into the caller's result). If that move throws, the message stays in the
-    /// slot, which is queued for recovery; the exception propagates.
-    template <class Make>
-    COURIER_HOT auto read(token& t, Make&& make)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
-        read_guard g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
-        return std::forward<Make>(make)(std::move(*t.s->get()));
+    // What queue_flavor::read needs: the reserved message, and freeing its slot after the read.
+    static T* message_of(const token& t) noexcept { return t.s->get(); }
+
+    /// Destroys the moved-from message and frees the slot for the next lap's send.
+    COURIER_HOT void finish_read(const token& t) noexcept {
+        std::destroy_at(t.s->get());
+        release_read(t);
     }
 
     // ---- disconnection ----------------------------------------------------------------------
@@ -321,24 +313,6 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
 
     using alloc_traits = std::allocator_traits<std::allocator<slot>>;
 
-    // Finishes a read: destroys the moved-from message and frees the slot, or, when the move
-    // threw, queues the slot for recovery.
-    struct read_guard {
-        array_flavor* self;
-        token t;
-        int exceptions;
-        COURIER_HOT ~read_guard() {
-            if constexpr (throwing_move) {
-                if (std::uncaught_exceptions() > exceptions) {
-                    self->recover(t);
-                    return;
-                }
-            }
-            std::destroy_at(t.s->get());
-            self->release_read(t);
-        }
-    };
-
     std::size_t advance(std::size_t pos) const noexcept {
         const std::size_t index = pos & (mark_bit_ - 1);
         const std::size_t lap = pos & ~(one_lap_ - 1);
@@ -360,45 +334,30 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         }
     }
 
-    void recover(const token& t) noexcept {
+    // What queue_flavor's recovery needs: the slot of a read whose move threw, with what it takes
+    // to read it again recorded in it, and the token of a slot taken back from recovery.
+    COURIER_HOT slot& recovery_slot(const token& t) noexcept {
         if constexpr (throwing_move) {
             t.s->extra.recovery_stamp = t.stamp;
             // pairs with the acquire in start_send(): senders stop waiting for this slot
             t.s->extra.recovering.store(true, std::memory_order_release);
-            recovery_.push(*t.s);
-            receivers_.notify();
         }
+        return *t.s;
     }
 
-    bool take_recovered(token& t) noexcept {
+    static void recovered_token(slot& s, token& t) noexcept {
         if constexpr (throwing_move) {
-            slot* s = recovery_.pop();
-            if (s == nullptr) {
-                return false;
-            }
             // The slot is being read again: a sender waits for it as for any read in progress.
-            s->extra.recovering.store(false, std::memory_order_relaxed);
-            t.s = s;
-            t.stamp = s->extra.recovery_stamp;
-            return true;
-        } else {
-            static_cast<void>(t);
-            return false;
+            s.extra.recovering.store(false, std::memory_order_relaxed);
+            t.s = &s;
+            t.stamp = s.extra.recovery_stamp;
         }
     }
 
-    void discard_recovered() noexcept {
-        if constexpr (throwing_move) {
-            token t;
-            while (take_recovered(t)) {
-                std::destroy_at(t.s->get());
-                release_read(t);
-            }
-        }
-    }
+    recovery_queue<slot>& recovery() noexcept { return recovery_; }
 
     void discard_all_messages() noexcept {
-        discard_recovered();
+        this->discard_recovered();
         backoff b;
         // Only the last receiver gets here, so nobody else moves head.
         std::size_t head = head_->load(std::memory_order_relaxed);

@@ -149,7 +149,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
 
     ~list_flavor() {
         // Every handle is gone: no other thread can touch the list.
-        discard_recovered();
+        this->discard_recovered();
         std::size_t head = head_->index.load(std::memory_order_relaxed) & ~mark_bit;
         const std::size_t tail = tail_->index.load(std::memory_order_relaxed) & ~mark_bit;
         block* b = head_->blk.load(std::memory_order_relaxed);
@@ -233,36 +233,26 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
         }
     }
 
-    /// Moves `msg` into the reserved slot and publishes it. If the move throws, the slot is
-    /// published as a hole, receivers skip it, and the exception propagates.
-    COURIER_HOT void write(token& t, T& msg) {
-        slot& s = t.blk->slots[t.offset];
-        if constexpr (throwing_move) {
-            try {
-                std::construct_at(s.get(), std::move(msg));
-            } catch (...) {
-                holes_.fetch_add(1, std::memory_order_relaxed);  // len() does not count holes
-                s.state.fetch_or(write_bit | hole_bit, std::memory_order_release);
-                receivers_.notify();
-                throw;
-            }
-        } else {
-            std::construct_at(s.get(), std::move(msg));
-        }
-        COURIER_PERTURB();
+    // What queue_flavor::write needs: where the reserved slot's message goes, how a written slot
+    // is published, and what a send whose move threw leaves behind.
+    static T* place_of(const token& t) noexcept { return t.blk->slots[t.offset].get(); }
+
+    COURIER_HOT static void publish_write(const token& t) noexcept {
         // pairs with the acquire load in slot::wait_write()
-        s.state.fetch_or(write_bit, std::memory_order_release);
+        t.blk->slots[t.offset].state.fetch_or(write_bit, std::memory_order_release);
+    }
+
+    /// Publishes the slot as a hole that receivers skip (and len() does not count).
+    void abandon_write(const token& t) noexcept {
+        holes_.fetch_add(1, std::memory_order_relaxed);
+        t.blk->slots[t.offset].state.fetch_or(write_bit | hole_bit, std::memory_order_release);
         receivers_.notify();
     }
 
-    /// Reserves the oldest message. Returns true with token.blk set (reserved) or null
-    /// (disconnected and empty); false when the channel is empty.
+    /// Reserves the oldest message in the blocks (queue_flavor::reserve_recv looks at recovered
+    /// slots first). Returns true with token.blk set (reserved) or null (disconnected and empty);
+    /// false when the channel is empty.
     COURIER_HOT bool start_recv(token& t) noexcept {
-        if constexpr (throwing_move) {
-            if (take_recovered(t)) {
-                return true;
-            }
-        }
         backoff b;
         std::size_t head = head_->index.load(std::memory_order_acquire);
         block* blk = head_->blk.load(std::memory_order_acquire);
@@ -316,7 +306,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                     slot& s = blk->slots[offset];
                     if (s.wait_write() & hole_bit) {
                         holes_.fetch_sub(1, std::memory_order_relaxed);
-                        finish_read(t);
+                        release_read(t);
                         head = head_->index.load(std::memory_order_acquire);
                         blk = head_->blk.load(std::memory_order_acquire);
                         continue;
@@ -329,15 +319,21 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
         }
     }
 
-    /// Moves the reserved message out through `make(T&&)` and returns what `make` returns. If that
-    /// move throws, the message stays in its slot, which is queued for recovery.
-    template <class Make>
-    COURIER_HOT auto read(token& t, Make&& make)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+    // What queue_flavor::read needs: the reserved message (once its sender has written it), and
+    // freeing its slot after the read.
+    static T* message_of(const token& t) noexcept {
         slot& s = t.blk->slots[t.offset];
         s.wait_write();
-        read_guard g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
-        return std::forward<Make>(make)(std::move(*s.get()));
+        return s.get();
+    }
+
+    /// Destroys the moved-from message and marks the slot read, freeing its block when it was the
+    /// block's last unread slot.
+    COURIER_HOT void finish_read(const token& t) noexcept {
+        std::destroy_at(t.blk->slots[t.offset].get());
+        if (release_read(t)) {
+            block_freed();
+        }
     }
 
     // ---- disconnection ----------------------------------------------------------------------
@@ -402,24 +398,6 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     sync_waker& senders() noexcept { return senders_; }
     sync_waker& receivers() noexcept { return receivers_; }
 
-    struct read_guard {
-        list_flavor* self;
-        token t;
-        int exceptions;
-        COURIER_HOT ~read_guard() {
-            if constexpr (throwing_move) {
-                if (std::uncaught_exceptions() > exceptions) {
-                    self->recover(t);
-                    return;
-                }
-            }
-            std::destroy_at(t.blk->slots[t.offset].get());
-            if (finish_read(t)) {
-                self->block_freed();
-            }
-        }
-    };
-
     // glibc keeps freed blocks in the allocating thread's arena instead of returning them to the
     // system, so after a large burst has drained, the process would go on holding the burst's
     // memory. Each time `trim_blocks` more blocks (about 32 MiB) have been freed, ask the allocator
@@ -437,7 +415,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     }
 
     // Marks the slot read and frees its block when it was the block's last unread slot.
-    COURIER_HOT static bool finish_read(const token& t) noexcept {
+    COURIER_HOT static bool release_read(const token& t) noexcept {
         if (t.offset + 1 == block_cap) {
             return block::destroy(t.blk, 0);
         }
@@ -448,45 +426,32 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
         return false;
     }
 
-    void recover(const token& t) noexcept {
+    // What queue_flavor's recovery needs: the slot of a read whose move threw, with what it takes
+    // to read it again recorded in it, and the token of a slot taken back from recovery.
+    COURIER_HOT static slot& recovery_slot(const token& t) noexcept {
+        slot& s = t.blk->slots[t.offset];
         if constexpr (throwing_move) {
-            slot& s = t.blk->slots[t.offset];
             s.extra.owner = t.blk;
             s.extra.offset = t.offset;
-            recovery_.push(s);
-            receivers_.notify();
+        }
+        return s;
+    }
+
+    static void recovered_token(slot& s, token& t) noexcept {
+        if constexpr (throwing_move) {
+            t.blk = s.extra.owner;
+            t.offset = s.extra.offset;
         }
     }
 
-    bool take_recovered(token& t) noexcept {
-        if constexpr (throwing_move) {
-            slot* s = recovery_.pop();
-            if (s == nullptr) {
-                return false;
-            }
-            t.blk = s->extra.owner;
-            t.offset = s->extra.offset;
-            return true;
-        } else {
-            static_cast<void>(t);
-            return false;
-        }
-    }
-
-    void discard_recovered() noexcept {
-        if constexpr (throwing_move) {
-            token t;
-            while (take_recovered(t)) {
-                std::destroy_at(t.blk->slots[t.offset].get());
-                finish_read(t);
-            }
-        }
+    recovery_queue<slot>& recovery() noexcept {
+        return recovery_;
     }
 
     void discard_all_messages() noexcept {
         // Recovered slots first: a block can only be freed through them once its last slot was
         // read, so this never frees the head block walked below.
-        discard_recovered();
+        this->discard_recovered();
         backoff b;
         std::size_t tail = tail_->index.load(std::memory_order_acquire);
         for (;;) {

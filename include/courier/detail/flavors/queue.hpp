@@ -1,7 +1,9 @@
 // queue_flavor: what the two queue flavors (array, list) share, written once. A queue flavor
-// provides reserve/finish steps (start_send, write, start_recv, read), snapshots (is_full,
+// provides the reservations (start_send, start_recv), what is done with a reserved slot
+// (place_of, publish_write, abandon_write; message_of, finish_read, recover), snapshots (is_full,
 // is_empty, is_disconnected) and one sync_waker per side (senders(), receivers()); this base turns
-// them into the flavor interface every flavor offers the channel (channel.hpp):
+// them into write and read, and into the flavor interface every flavor offers the channel
+// (channel.hpp):
 //   send, try_send, recv, try_recv         the operations, blocking or not;
 //   disconnect, disconnect_receivers       the two ends of a channel's life;
 //   select_try, select_register, select_unregister, select_accept, ready, select_watch,
@@ -15,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -36,7 +40,43 @@ struct queue_select_state {
 
 template <class Derived, class T>
 class queue_flavor {
+    static constexpr bool throwing_move = !std::is_nothrow_move_constructible_v<T>;
+
   public:
+    // ---- finishing a reservation --------------------------------------------------------------
+
+    /// Moves `msg` into the reserved slot and publishes it. If the move throws, the flavor's
+    /// abandon_write() gives the slot back or leaves it as a hole that receivers skip, and the
+    /// exception propagates (the message is still in `msg`).
+    template <class Token>
+    COURIER_HOT void write(Token& t, T& msg) {
+        T* place = Derived::place_of(t);
+        if constexpr (throwing_move) {
+            try {
+                std::construct_at(place, std::move(msg));
+            } catch (...) {
+                self().abandon_write(t);
+                throw;
+            }
+        } else {
+            std::construct_at(place, std::move(msg));
+        }
+        COURIER_PERTURB();
+        self().publish_write(t);
+        self().receivers().notify();
+    }
+
+    /// Moves the reserved message out through `make(T&&)` and returns what `make` returns (one
+    /// move from the slot into the caller's result). If that move throws, the message stays in
+    /// its slot, which the flavor queues for recovery (recover()); the exception propagates.
+    template <class Token, class Make>
+    COURIER_HOT auto read(Token& t, Make&& make)
+        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        T* message = Derived::message_of(t);
+        read_guard<Token> g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
+        return std::forward<Make>(make)(std::move(*message));
+    }
+
     // ---- operations -------------------------------------------------------------------------
 
     COURIER_HOT op_status try_send(T& msg) {
@@ -61,7 +101,7 @@ class queue_flavor {
     COURIER_HOT auto try_recv(Make&& make, Fail&& fail)
         -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
         typename Derived::token t;
-        if (!self().start_recv(t)) {
+        if (!reserve_recv(t)) {
             return std::forward<Fail>(fail)(op_status::empty);
         }
         if (t.disconnected()) {
@@ -75,7 +115,7 @@ class queue_flavor {
     COURIER_HOT auto recv(deadline& dl, Make&& make, Fail&& fail)
         -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
         typename Derived::token t;
-        if (self().start_recv(t)) {
+        if (reserve_recv(t)) {
             if (t.disconnected()) {
                 return std::forward<Fail>(fail)(op_status::disconnected);
             }
@@ -158,7 +198,74 @@ class queue_flavor {
     queue_flavor() = default;
     ~queue_flavor() = default;
 
+    // ---- recovery (only a T whose move may throw) ---------------------------------------------
+    // A read whose move threw leaves its message in the slot; the slot goes to the flavor's
+    // recovery queue (recovery.hpp) and the next reservation of any receiver takes it first, so
+    // the message is neither lost nor reordered. The flavor records in the slot what it takes to
+    // read it again (recovery_slot) and rebuilds the token from it (recovered_token).
+
+    /// Reserves the oldest message: a recovered slot first, else the flavor's start_recv().
+    template <class Token>
+    COURIER_HOT bool reserve_recv(Token& t) noexcept {
+        if constexpr (throwing_move) {
+            if (take_recovered(t)) {
+                return true;
+            }
+        }
+        return self().start_recv(t);
+    }
+
+    template <class Token>
+    void recover(const Token& t) noexcept {
+        if constexpr (throwing_move) {
+            self().recovery().push(self().recovery_slot(t));
+            self().receivers().notify();
+        }
+    }
+
+    template <class Token>
+    bool take_recovered(Token& t) noexcept {
+        if constexpr (throwing_move) {
+            auto* s = self().recovery().pop();
+            if (s == nullptr) {
+                return false;
+            }
+            Derived::recovered_token(*s, t);
+            return true;
+        } else {
+            static_cast<void>(t);
+            return false;
+        }
+    }
+
+    /// Destroys the messages waiting for recovery (the channel is going away).
+    void discard_recovered() noexcept {
+        if constexpr (throwing_move) {
+            typename Derived::token t;
+            while (take_recovered(t)) {
+                self().finish_read(t);
+            }
+        }
+    }
+
   private:
+    // Ends a read: frees the slot (finish_read), or, when the move threw, has it recovered.
+    template <class Token>
+    struct read_guard {
+        queue_flavor* q;
+        Token t;
+        int exceptions;
+        COURIER_HOT ~read_guard() {
+            if constexpr (throwing_move) {
+                if (std::uncaught_exceptions() > exceptions) {
+                    q->recover(t);
+                    return;
+                }
+            }
+            q->self().finish_read(t);
+        }
+    };
+
     Derived& self() noexcept { return static_cast<Derived&>(*this); }
     const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
 
@@ -168,7 +275,7 @@ class queue_flavor {
     }
     template <class Token>
     bool start(recv_side, Token& t) {
-        return self().start_recv(t);
+        return reserve_recv(t);
     }
     sync_waker& side_waker(send_side) noexcept { return self().senders(); }
     sync_waker& side_waker(recv_side) noexcept { return self().receivers(); }
@@ -201,7 +308,7 @@ class queue_flavor {
         typename Derived::token t;
         for (;;) {
             for (backoff b;; b.snooze()) {
-                if (self().start_recv(t)) {
+                if (reserve_recv(t)) {
                     if (t.disconnected()) {
                         return std::forward<Fail>(fail)(op_status::disconnected);
                     }
