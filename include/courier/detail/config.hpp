@@ -16,8 +16,14 @@
 // COURIER_HOT / COURIER_COLD: the per-message fast paths (reserve, write, read, the waker's
 // "anybody waiting?" check) are forced inline so that a send or receive that needs no waiting is
 // one straight-line function in the caller; the waiting and recovery paths are kept out of line.
+// Only optimized builds force the inlining: an unoptimized build gains no speed from it and pays
+// for it in compile time at every call site.
 #if defined(__GNUC__) || defined(__clang__)
+#if defined(__OPTIMIZE__)
 #define COURIER_HOT [[gnu::always_inline]] inline
+#else
+#define COURIER_HOT inline
+#endif
 #define COURIER_COLD [[gnu::noinline, gnu::cold]]
 #define COURIER_NOINLINE [[gnu::noinline]]
 #else
