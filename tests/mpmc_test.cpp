@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "support/async.hpp"
+#include "support/flavors.hpp"
 #include "support/stress.hpp"
 #include "support/tracked.hpp"
 #include "support/watchdog.hpp"
@@ -41,9 +42,11 @@ constexpr auto settle = 50ms;
 
 // ---- the kinds of MPMC channel, as type parameters ----------------------------------------
 
-/// `buffer`: how many messages can be sent while no receiver is waiting.
+/// `buffer`: how many messages can be sent while no receiver is waiting; `buffered`: whether that
+/// is more than none (a constant even where `buffer` is read at run time).
 struct unbounded_kind {
     static constexpr bool bounded = false;
+    static constexpr bool buffered = true;
     static constexpr std::size_t buffer = std::numeric_limits<std::size_t>::max();
     static constexpr std::optional<std::size_t> capacity = std::nullopt;
     template <class T>
@@ -52,34 +55,45 @@ struct unbounded_kind {
     }
 };
 
-template <std::size_t N>
+/// A bounded channel of capacity >= 1. One type for every capacity, so the suite is compiled once:
+/// the capacity comes from COURIER_TEST_CAPACITY (default 1), and CTest runs the suite at
+/// capacities 1, 3 and 1000 (tests/CMakeLists.txt).
 struct bounded_kind {
     static constexpr bool bounded = true;
-    static constexpr std::size_t buffer = N;
-    static constexpr std::optional<std::size_t> capacity = N;
+    static constexpr bool buffered = true;
+    static inline const std::size_t buffer = courier_test::capacity_from_environment();
+    static inline const std::optional<std::size_t> capacity = buffer;
     template <class T>
     static auto make() {
-        return courier::mpmc::sync_channel<T>(N);
+        return courier::mpmc::sync_channel<T>(buffer);
     }
 };
 
-using rendezvous_kind = bounded_kind<0>;
+struct rendezvous_kind {
+    static constexpr bool bounded = true;
+    static constexpr bool buffered = false;
+    static constexpr std::size_t buffer = 0;
+    static constexpr std::optional<std::size_t> capacity = 0;
+    template <class T>
+    static auto make() {
+        return courier::mpmc::sync_channel<T>(0);
+    }
+};
 
 struct kind_name {
     template <class K>
     static std::string GetName(int) {
         if constexpr (!K::bounded) {
             return "unbounded";
-        } else if constexpr (K::buffer == 0) {
+        } else if constexpr (!K::buffered) {
             return "rendezvous";
         } else {
-            return "capacity" + std::to_string(K::buffer);
+            return "bounded";
         }
     }
 };
 
-using kinds = ::testing::Types<unbounded_kind, bounded_kind<1>, bounded_kind<3>, bounded_kind<1000>,
-                               rendezvous_kind>;
+using kinds = ::testing::Types<unbounded_kind, bounded_kind, rendezvous_kind>;
 
 template <class K>
 class mpmc_test : public ::testing::Test {
@@ -143,7 +157,7 @@ TYPED_TEST(mpmc_test, copies_share_the_channel) {
     auto [tx, rx] = K::template make<std::string>();
     const auto rx2 = rx;
     const auto tx2 = tx;
-    if constexpr (K::buffer >= 2) {
+    if (K::buffer >= 2) {
         ASSERT_TRUE(tx.send("a").has_value());
         ASSERT_TRUE(tx2.send("b").has_value());
         EXPECT_EQ(rx.size(), 2u);
@@ -298,7 +312,7 @@ TYPED_TEST(mpmc_test, last_sender_disconnects_every_receiver) {
     for (auto& b : blocked) {
         EXPECT_FALSE(b->done()) << "recv returned while a sender remains";
     }
-    if constexpr (K::buffer > 0) {
+    if constexpr (K::buffered) {
         // One message: exactly one of the blocked receivers gets it.
         ASSERT_TRUE(tx2.send(42).has_value());
     }
@@ -327,12 +341,12 @@ TYPED_TEST(mpmc_test, receivers_drain_before_disconnected) {
     watchdog wd(30s, "draining a disconnected channel");
     auto [tx, rx] = K::template make<int>();
     const auto rx2 = rx;
-    if constexpr (K::buffer > 0) {
+    if constexpr (K::buffered) {
         ASSERT_TRUE(tx.send(1).has_value());
     }
     tx.reset();
     EXPECT_TRUE(rx.is_disconnected());
-    if constexpr (K::buffer > 0) {
+    if constexpr (K::buffered) {
         auto m = rx2.recv();
         ASSERT_TRUE(m.has_value()) << "a buffered message is lost at disconnection";
         EXPECT_EQ(*m, 1);
@@ -350,7 +364,7 @@ TYPED_TEST(mpmc_test, last_receiver_disconnects_every_sender) {
     auto rx2 = rx;
     rx.reset();
     EXPECT_FALSE(tx.is_disconnected()) << "a receiver copy remains";
-    if constexpr (K::buffer > 0) {
+    if constexpr (K::buffered) {
         ASSERT_TRUE(tx.send(tracked(1)).has_value()) << "send failed while a receiver remains";
     }
 
@@ -397,7 +411,7 @@ TYPED_TEST(mpmc_test, close) {
     auto [tx, rx] = K::template make<int>();
     const auto rx2 = rx;
     const auto tx2 = tx;
-    if constexpr (K::buffer > 0) {
+    if constexpr (K::buffered) {
         ASSERT_TRUE(tx.send(1).has_value());
     }
     std::unique_ptr<courier_test::async_call<courier::expected<void, courier::send_error<int>>>>
@@ -429,7 +443,7 @@ TYPED_TEST(mpmc_test, close) {
     EXPECT_EQ(t.error().value, 10);
 
     // What was buffered before close() is still received, by any receiver copy.
-    if constexpr (K::buffer > 0) {
+    if constexpr (K::buffered) {
         const std::size_t buffered = K::bounded ? K::buffer : 1;
         for (std::size_t i = 0; i < buffered; ++i) {
             auto m = (i % 2 == 0 ? rx : rx2).recv();
@@ -574,7 +588,7 @@ TYPED_TEST(mpmc_test, try_send) {
             ASSERT_TRUE(tx.try_send(i).has_value()) << "try_send on an unbounded channel failed";
         }
         EXPECT_EQ(rx.size(), static_cast<std::size_t>(n));
-    } else if constexpr (K::buffer > 0) {
+    } else if constexpr (K::buffered) {
         for (std::size_t i = 0; i < K::buffer; ++i) {
             ASSERT_TRUE(tx.try_send(static_cast<int>(i)).has_value());
         }
