@@ -12,7 +12,7 @@ set -euo pipefail
 
 mode="${1:-test}"
 
-test_packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libgtest-dev clang-format relacy-dev)
+test_packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libgtest-dev clang-format relacy-dev pkgconf)
 bench_packages=(libbenchmark-dev golang-go libconcurrentqueue-dev libtbb-dev libboost-fiber-dev
     libatomic-queue-dev python3-matplotlib)
 

@@ -79,12 +79,17 @@ TEST(enums, to_string_differs_by_kind) {
     EXPECT_FALSE(timeout.empty());
     EXPECT_FALSE(rt_disc.empty());
     EXPECT_NE(timeout, rt_disc);
+    const std::string rt_stop{courier::to_string(courier::recv_timeout_error::stopped)};
+    EXPECT_EQ(rt_stop, "receive operation stopped by a stop request");
+    EXPECT_NE(rt_stop, timeout);
+    EXPECT_NE(rt_stop, rt_disc);
 
     std::set<std::string> statuses{
         std::string{courier::to_string(courier::send_status::full)},
         std::string{courier::to_string(courier::send_status::timeout)},
-        std::string{courier::to_string(courier::send_status::disconnected)}};
-    EXPECT_EQ(statuses.size(), 3u);
+        std::string{courier::to_string(courier::send_status::disconnected)},
+        std::string{courier::to_string(courier::send_status::stopped)}};
+    EXPECT_EQ(statuses.size(), 4u);
     for (const auto& s : statuses) {
         EXPECT_FALSE(s.empty());
     }
@@ -157,6 +162,12 @@ TEST(send_timeout_error, kinds_and_sentences) {
     EXPECT_FALSE(text(timeout.what()).empty());
     EXPECT_FALSE(text(disc.what()).empty());
     EXPECT_NE(text(timeout.what()), text(disc.what())) << "what() must differ by kind";
+    courier::send_timeout_error<int> stopped{courier::send_status::stopped, 3};
+    EXPECT_TRUE(stopped.is_stopped());
+    EXPECT_FALSE(stopped.is_timeout());
+    EXPECT_FALSE(stopped.is_disconnected());
+    EXPECT_FALSE(timeout.is_stopped());
+    EXPECT_EQ(text(stopped.what()), "send operation stopped by a stop request");
 
     EXPECT_TRUE(timeout == (courier::send_timeout_error<int>{courier::send_status::timeout, 1}));
     EXPECT_FALSE(timeout == (courier::send_timeout_error<int>{courier::send_status::timeout, 3}));

@@ -192,6 +192,55 @@ TYPED_TEST(mpmc_test, copies_share_the_channel) {
     EXPECT_FALSE(tx.is_disconnected());
 }
 
+// ---- counts, identity and weak senders ------------------------------------------------------
+
+TYPED_TEST(mpmc_test, counts_identity_and_weak_senders) {
+    using K = TypeParam;
+    watchdog wd(30s, "counts and weak senders of an mpmc channel");
+    auto [tx, rx] = K::template make<int>();
+    auto rx2 = rx;
+    auto tx2 = tx;
+    EXPECT_EQ(tx.sender_count(), 2u);
+    EXPECT_EQ(tx.receiver_count(), 2u);
+    EXPECT_TRUE(rx2.same_channel(tx));
+    EXPECT_TRUE(rx2.same_channel(rx));
+    auto [tx_other, rx_other] = K::template make<int>();
+    EXPECT_FALSE(rx.same_channel(rx_other));
+
+    // The weak handle of an mpmc::sender upgrades to an mpmc::sender.
+    courier::mpmc::weak_sender<int> w = tx.downgrade();
+    static_assert(std::is_same_v<decltype(w.upgrade()), std::optional<courier::mpmc::sender<int>>>);
+    EXPECT_EQ(rx.sender_count(), 2u);
+    {
+        auto s = w.upgrade();
+        ASSERT_TRUE(s.has_value());
+        EXPECT_EQ(rx.sender_count(), 3u);
+        auto call = start_async([&s] { return s->send(3); });
+        auto r = rx2.recv();
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(*r, 3);
+        EXPECT_TRUE(call->get().has_value());
+    }
+
+    // One receiver closed: the channel is disconnected for senders; the count stays until drop.
+    rx.close();
+    EXPECT_EQ(tx.receiver_count(), 2u);
+    EXPECT_FALSE(w.upgrade().has_value());
+    rx.reset();
+    rx2.reset();
+    EXPECT_EQ(tx.receiver_count(), 0u);
+
+    // Both strong senders gone: the weak one cannot bring the channel back.
+    auto [tx3, rx3] = K::template make<int>();
+    auto w3 = tx3.downgrade();
+    auto w4 = w3;
+    tx3.reset();
+    EXPECT_TRUE(rx3.is_disconnected());
+    EXPECT_FALSE(w4.upgrade().has_value());
+    EXPECT_EQ(rx3.sender_count(), 0u);
+    EXPECT_EQ(w3.receiver_count(), 1u);
+}
+
 // ---- each message goes to exactly one receiver ----------------------------------------------
 
 TYPED_TEST(mpmc_test, each_message_to_exactly_one_receiver) {

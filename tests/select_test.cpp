@@ -23,6 +23,7 @@
 #include <new>
 #include <optional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <utility>
@@ -1376,6 +1377,80 @@ TEST(selector, many_channels_from_many_threads) {
 }
 
 // ---- timed-out selects leak nothing ----------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------------
+// on_stop: a stop request as an arm
+
+TEST(select_stop, a_stop_request_wakes_a_blocked_select) {
+    watchdog wd(30s, "a select woken by a stop request");
+    for (int round = 0; round < 3; ++round) {
+        auto a = make_channel(std::nullopt);
+        auto z = make_channel(0);
+        std::stop_source source;
+        std::atomic<int> stopped{0};
+        auto call = start_async([&] {
+            return courier::select(courier::on_recv(a.second, [](recv_result) { FAIL(); }),
+                                   courier::on_recv(z.second, [](recv_result) { FAIL(); }),
+                                   courier::on_stop(source.get_token(), [&] { ++stopped; }));
+        });
+        std::this_thread::sleep_for(settle);
+        EXPECT_FALSE(call->done()) << "the select returned before the stop";
+        const auto requested = steady::now();
+        source.request_stop();
+        EXPECT_EQ(call->get(), 2u);
+        EXPECT_LT(steady::now() - requested, 5s);
+        EXPECT_EQ(stopped.load(), 1);
+        // The select left no registration behind: both channels work as before.
+        ASSERT_TRUE(a.first.send(1).has_value());
+        EXPECT_EQ(*a.second.recv(), 1);
+        EXPECT_TRUE(z.first.try_send(2).error().is_full());
+    }
+}
+
+TEST(select_stop, competes_with_ready_arms_and_beats_default) {
+    watchdog wd(60s, "on_stop among ready arms");
+    std::stop_source source;
+    source.request_stop();
+    auto a = make_channel(std::nullopt);
+    const std::size_t n = scaled(4000);
+    std::array<std::size_t, 2> fired{};
+    int next = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(a.first.send(static_cast<int>(i)).has_value());
+        const std::size_t k = courier::select(
+            courier::on_recv(a.second, [&](recv_result m) { EXPECT_EQ(*m, next++); }),
+            courier::on_stop(source.get_token(), [] {}));
+        ASSERT_LT(k, 2u);
+        ++fired[k];
+        if (k == 1) {
+            EXPECT_EQ(*a.second.recv(), next++) << "on_stop fired, but the message was taken";
+        }
+    }
+    EXPECT_GT(fired[0], n / 4) << "a ready receive never won against a requested stop";
+    EXPECT_GT(fired[1], n / 4) << "a requested stop never won against a ready receive";
+
+    // on_default fires only when no arm, on_stop included, is ready.
+    bool defaulted = false;
+    EXPECT_EQ(courier::select(courier::on_recv(a.second, [](recv_result) { FAIL(); }),
+                              courier::on_stop(source.get_token(), [] {}),
+                              courier::on_default([&] { defaulted = true; })),
+              1u);
+    EXPECT_FALSE(defaulted);
+    std::stop_source idle;
+    EXPECT_EQ(courier::select(courier::on_recv(a.second, [](recv_result) { FAIL(); }),
+                              courier::on_stop(idle.get_token(), [] { FAIL(); }),
+                              courier::on_default([&] { defaulted = true; })),
+              2u);
+    EXPECT_TRUE(defaulted);
+    // With a timeout: the timeout fires while no stop is requested.
+    EXPECT_EQ(courier::select(courier::on_stop(idle.get_token(), [] { FAIL(); }),
+                              courier::on_timeout(10ms, [] {})),
+              1u);
+    // A token without a stop state is never ready.
+    EXPECT_EQ(courier::select(courier::on_stop(std::stop_token{}, [] { FAIL(); }),
+                              courier::on_timeout(10ms, [] {})),
+              1u);
+}
 
 TEST(select_leaks, timed_out_selects_leak_nothing) {
     tracked::reset();

@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
+#include "support/async.hpp"
 #include "support/stress.hpp"
 #include "support/watchdog.hpp"
 
@@ -21,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
+using courier_test::start_async;
 using courier_test::watchdog;
 
 /// How late a timer may fire and still count as on time. Generous: the machine that runs the
@@ -233,6 +236,30 @@ TEST(never, is_never_ready) {
     ASSERT_FALSE(d.has_value());
     EXPECT_EQ(d.error(), courier::recv_timeout_error::timeout);
     EXPECT_FALSE(rx.is_disconnected());
+}
+
+TEST(timers, a_stop_request_wakes_a_blocked_receive) {
+    watchdog wd(30s, "a timer receive woken by a stop request");
+    const auto never = courier::never<int>();
+    const auto later = courier::after(1h);
+    const auto ticks = courier::tick(1h);
+    std::stop_source source;
+    auto a = start_async([&] { return never.recv(source.get_token()); });
+    auto b = start_async([&] { return later.recv_timeout(2h, source.get_token()); });
+    auto c = start_async([&] {
+        return ticks.recv_deadline(std::chrono::system_clock::now() + 2h, source.get_token());
+    });
+    std::this_thread::sleep_for(50ms);
+    EXPECT_FALSE(a->done() || b->done() || c->done()) << "a timer receive returned early";
+    const auto requested = steady::now();
+    source.request_stop();
+    EXPECT_EQ(a->get().error(), courier::recv_timeout_error::stopped);
+    EXPECT_EQ(b->get().error(), courier::recv_timeout_error::stopped);
+    EXPECT_EQ(c->get().error(), courier::recv_timeout_error::stopped);
+    EXPECT_LT(steady::now() - requested, late);
+    // A due delivery still arrives through a stopped call's one try.
+    const auto due = courier::after(0ms);
+    EXPECT_TRUE(due.recv(source.get_token()).has_value());
 }
 
 TEST(never, works_for_types_without_a_time_point_constructor) {

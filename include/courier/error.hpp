@@ -22,13 +22,15 @@ struct recv_error {
 /// try_recv() failed: nothing is buffered now (`empty`) or nothing ever will be (`disconnected`).
 enum class try_recv_error { empty, disconnected };
 
-/// recv_timeout()/recv_deadline() failed: time ran out (`timeout`) or the channel is empty and
-/// disconnected (`disconnected`).
-enum class recv_timeout_error { timeout, disconnected };
+/// recv_timeout()/recv_deadline() failed: time ran out (`timeout`), the channel is empty and
+/// disconnected (`disconnected`), or a stop was requested on the call's std::stop_token
+/// (`stopped`; nothing was received).
+enum class recv_timeout_error { timeout, disconnected, stopped };
 
 /// Why a send did not complete: the channel was `full` (try_send), time ran out (`timeout`,
-/// send_timeout/send_deadline), or every receiver is gone or closed (`disconnected`).
-enum class send_status { full, timeout, disconnected };
+/// send_timeout/send_deadline), every receiver is gone or closed (`disconnected`), or a stop was
+/// requested on the call's std::stop_token (`stopped`).
+enum class send_status { full, timeout, disconnected, stopped };
 
 namespace detail {
 /// The text of enumerator `e` in `texts` (one per enumerator, in declaration order), or `unknown`
@@ -49,14 +51,15 @@ constexpr std::string_view to_string(try_recv_error e) noexcept {
 
 constexpr std::string_view to_string(recv_timeout_error e) noexcept {
     constexpr std::string_view texts[] = {"timed out waiting on receive operation",
-                                          "channel is empty and receiving half is disconnected"};
+                                          "channel is empty and receiving half is disconnected",
+                                          "receive operation stopped by a stop request"};
     return detail::describe(e, texts, "unknown recv_timeout_error");
 }
 
 constexpr std::string_view to_string(send_status s) noexcept {
-    constexpr std::string_view texts[] = {"sending on a full channel",
-                                          "timed out waiting on send operation",
-                                          "sending on a disconnected channel"};
+    constexpr std::string_view texts[] = {
+        "sending on a full channel", "timed out waiting on send operation",
+        "sending on a disconnected channel", "send operation stopped by a stop request"};
     return detail::describe(s, texts, "unknown send_status");
 }
 
@@ -95,8 +98,9 @@ struct try_send_error {
 template <class T>
 try_send_error(send_status, T) -> try_send_error<T>;
 
-/// send_timeout()/send_deadline() failed: time ran out (`timeout`) or the channel is
-/// `disconnected`. The message comes back in `value`.
+/// send_timeout()/send_deadline() (or a send with a std::stop_token) failed: time ran out
+/// (`timeout`), the channel is `disconnected`, or a stop was requested (`stopped`). The message
+/// comes back in `value`.
 template <class T>
 struct send_timeout_error {
     send_status kind;
@@ -104,6 +108,7 @@ struct send_timeout_error {
 
     bool is_timeout() const noexcept { return kind == send_status::timeout; }
     bool is_disconnected() const noexcept { return kind == send_status::disconnected; }
+    bool is_stopped() const noexcept { return kind == send_status::stopped; }
     const char* what() const noexcept { return to_string(kind).data(); }
 
     friend constexpr bool operator==(

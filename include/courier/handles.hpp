@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <iterator>
 #include <optional>
+#include <stop_token>
 #include <type_traits>
 #include <utility>
 
@@ -40,19 +41,6 @@ struct handle_kind {
     static constexpr bool copyable_receiver = CopyableReceiver;
 };
 
-template <class T, class Kind>
-class basic_receiver;
-
-namespace detail {
-template <class T, class Kind>
-void derives_from_basic_receiver(const basic_receiver<T, Kind>&);
-
-/// A receiver handle: basic_receiver<T, Kind> or a class derived from it.
-template <class R>
-concept is_receiver_handle = requires(const R& r) {
-    detail::derives_from_basic_receiver(r);
-};
-}  // namespace detail
 template <class T, bool Try>
 class basic_recv_range;
 
@@ -163,6 +151,43 @@ using try_recv_range = basic_recv_range<T, true>;
 
 // ---- the sending half -------------------------------------------------------------------------
 
+template <class T>
+class sender;
+template <class T>
+class sync_sender;
+template <class T>
+class weak_sender;
+template <class T>
+class weak_sync_sender;
+namespace mpmc {
+template <class T>
+class sender;
+template <class T>
+class weak_sender;
+}  // namespace mpmc
+
+namespace detail {
+/// The public sender classes of one Kind: `strong` derives from basic_sender<T, Kind>, `weak` from
+/// basic_weak_sender<T, Kind>.
+template <class T, class Kind>
+struct sender_family;
+template <class T>
+struct sender_family<T, handle_kind<false, false>> {
+    using strong = courier::sender<T>;
+    using weak = courier::weak_sender<T>;
+};
+template <class T>
+struct sender_family<T, handle_kind<true, false>> {
+    using strong = courier::sync_sender<T>;
+    using weak = courier::weak_sync_sender<T>;
+};
+template <class T>
+struct sender_family<T, handle_kind<true, true>> {
+    using strong = courier::mpmc::sender<T>;
+    using weak = courier::mpmc::weak_sender<T>;
+};
+}  // namespace detail
+
 /// The sending half of a channel; courier::sender, courier::sync_sender and courier::mpmc::sender
 /// derive from it. Copyable: a copy is one more producer.
 /// Thread safety: all member functions may be called concurrently on the same object.
@@ -205,8 +230,51 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
         return send_until<send_timeout_error<T>>(value, dl);
     }
 
+    /// A weak sender of this channel (weak_sender, weak_sync_sender or mpmc::weak_sender): it does
+    /// not keep the channel connected and is not counted by sender_count(); upgrade() makes a
+    /// sender of it again while the channel is connected. Empty for an empty handle.
+    typename detail::sender_family<T, Kind>::weak downgrade() const noexcept {
+        using weak = typename detail::sender_family<T, Kind>::weak;
+        detail::chan<T>* c = this->get();
+        if (c == nullptr) {
+            return weak();
+        }
+        c->acquire_ref();
+        return detail::access::adopt<weak>(c);
+    }
+
+    /// Sends `value` as send() does, giving up when a stop is requested on `st`: returns the value
+    /// inside send_timeout_error, `stopped` or `disconnected`. A stop requested before the call
+    /// still lets it try once. A stop request wakes the blocked call at once.
+    expected<void, send_timeout_error<T>> send(
+        T value, std::stop_token st) const requires Kind::may_be_bounded {
+        detail::deadline dl = detail::deadline::never();
+        dl.stop_on(st);
+        return send_until<send_timeout_error<T>>(value, dl);
+    }
+
+    /// send_timeout() that also gives up on a stop request on `st` (`stopped`).
+    template <class Rep, class Period>
+    expected<void, send_timeout_error<T>> send_timeout(
+        T value, std::chrono::duration<Rep, Period> timeout,
+        std::stop_token st) const requires Kind::may_be_bounded {
+        auto dl = detail::deadline::after(timeout);
+        dl.stop_on(st);
+        return send_until<send_timeout_error<T>>(value, dl);
+    }
+
+    /// send_deadline() that also gives up on a stop request on `st` (`stopped`).
+    template <class Clock, class Duration>
+    expected<void, send_timeout_error<T>> send_deadline(
+        T value, std::chrono::time_point<Clock, Duration> deadline,
+        std::stop_token st) const requires Kind::may_be_bounded {
+        auto dl = detail::deadline::at(deadline);
+        dl.stop_on(st);
+        return send_until<send_timeout_error<T>>(value, dl);
+    }
+
     using core::reset, core::is_disconnected, core::size, core::empty, core::capacity,
-        core::operator bool;
+        core::operator bool, core::sender_count, core::receiver_count, core::same_channel;
 
   protected:
     /// An empty handle: behaves as the sender of a permanently disconnected channel.
@@ -233,6 +301,48 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
         }
         return expected<void, Error>(unexpect, detail::send_failure<Error>(s, value));
     }
+};
+
+// ---- weak senders -----------------------------------------------------------------------------
+
+/// A sender that does not keep its channel connected (Rust tokio's WeakSender): courier::
+/// weak_sender, weak_sync_sender and mpmc::weak_sender derive from it, made by a sender's
+/// downgrade(). It cannot send; upgrade() makes a sender of it while the channel is still
+/// connected. It is counted by neither sender_count() nor disconnection, and keeps only the
+/// channel's memory alive. Copyable; a default-constructed or moved-from one is empty.
+/// Thread safety: all member functions may be called concurrently on the same object.
+template <class T, class Kind>
+class basic_weak_sender : private detail::handle_core<T, detail::weak_side> {
+    using core = detail::handle_core<T, detail::weak_side>;
+
+  public:
+    using strong_type = typename detail::sender_family<T, Kind>::strong;
+
+    /// A sender of the channel, counted like any other; std::nullopt once the channel is
+    /// disconnected for receivers (every sender gone) or for senders (every receiver gone or
+    /// closed), and for an empty handle. A channel whose last sender is gone is never reconnected.
+    std::optional<strong_type> upgrade() const noexcept {
+        detail::chan<T>* c = this->get();
+        if (c == nullptr || !c->try_acquire_sender()) {
+            return std::nullopt;
+        }
+        return detail::access::adopt<strong_type>(c);
+    }
+
+    /// Drops this weak handle now (the channel's memory is freed once no handle is left).
+    using core::reset;
+    /// False for an empty handle.
+    using core::operator bool;
+    /// Live strong senders and receivers of the channel (snapshots), as on a sender.
+    using core::sender_count, core::receiver_count;
+
+  protected:
+    /// An empty weak handle: upgrade() returns std::nullopt.
+    basic_weak_sender() noexcept = default;
+    explicit basic_weak_sender(detail::chan<T>* c) noexcept : core(c) {}
+
+  private:
+    friend struct detail::access;
 };
 
 // ---- the receiving half -----------------------------------------------------------------------
@@ -281,6 +391,34 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
         return recv_until<recv_timeout_error>(dl);
     }
 
+    /// Receives as recv() does, giving up when a stop is requested on `st` (a std::jthread's
+    /// token, say): returns recv_timeout_error::stopped, having received nothing, or
+    /// ::disconnected. A stop requested before the call still lets it try once. A stop request
+    /// wakes the blocked call at once.
+    expected<T, recv_timeout_error> recv(std::stop_token st) const {
+        detail::deadline dl = detail::deadline::never();
+        dl.stop_on(st);
+        return recv_until<recv_timeout_error>(dl);
+    }
+
+    /// recv_timeout() that also gives up on a stop request on `st` (`stopped`).
+    template <class Rep, class Period>
+    expected<T, recv_timeout_error> recv_timeout(std::chrono::duration<Rep, Period> timeout,
+                                                 std::stop_token st) const {
+        auto dl = detail::deadline::after(timeout);
+        dl.stop_on(st);
+        return recv_until<recv_timeout_error>(dl);
+    }
+
+    /// recv_deadline() that also gives up on a stop request on `st` (`stopped`).
+    template <class Clock, class Duration>
+    expected<T, recv_timeout_error> recv_deadline(std::chrono::time_point<Clock, Duration> deadline,
+                                                  std::stop_token st) const {
+        auto dl = detail::deadline::at(deadline);
+        dl.stop_on(st);
+        return recv_until<recv_timeout_error>(dl);
+    }
+
     /// Blocking iteration: each step receives one message; ends on disconnection.
     iterator begin() const noexcept { return iterator(this); }
     std::default_sentinel_t end() const noexcept { return {}; }
@@ -299,7 +437,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     }
 
     using core::reset, core::is_disconnected, core::size, core::empty, core::capacity,
-        core::operator bool;
+        core::operator bool, core::sender_count, core::receiver_count, core::same_channel;
 
   protected:
     /// An empty handle: behaves as the receiver of a permanently disconnected channel.

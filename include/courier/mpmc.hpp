@@ -24,6 +24,14 @@ class sender : public basic_sender<T, handle_kind<true, true>> {
     using sender::basic_sender::basic_sender;
 };
 
+/// A weak MPMC sender (sender::downgrade()): does not keep the channel connected; upgrade()
+/// returns std::optional<mpmc::sender<T>>. Its members are basic_weak_sender's
+/// (courier/handles.hpp).
+template <class T>
+class weak_sender : public basic_weak_sender<T, handle_kind<true, true>> {
+    using weak_sender::basic_weak_sender::basic_weak_sender;
+};
+
 /// The receiving half of an MPMC channel. Copyable: a copy is one more consumer. Its members are
 /// basic_receiver's (courier/handles.hpp).
 template <class T>

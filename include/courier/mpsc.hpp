@@ -35,6 +35,21 @@ class sync_sender : public basic_sender<T, handle_kind<true, false>> {
     using sync_sender::basic_sender::basic_sender;
 };
 
+/// A weak courier::sender (sender::downgrade()): does not keep the channel connected;
+/// upgrade() returns std::optional<sender<T>>. Its members are basic_weak_sender's
+/// (courier/handles.hpp).
+template <class T>
+class weak_sender : public basic_weak_sender<T, handle_kind<false, false>> {
+    using weak_sender::basic_weak_sender::basic_weak_sender;
+};
+
+/// A weak courier::sync_sender (sync_sender::downgrade()): does not keep the channel connected;
+/// upgrade() returns std::optional<sync_sender<T>>.
+template <class T>
+class weak_sync_sender : public basic_weak_sender<T, handle_kind<true, false>> {
+    using weak_sync_sender::basic_weak_sender::basic_weak_sender;
+};
+
 /// The receiving half of a channel. Move-only: there is one consumer. Its members are
 /// basic_receiver's (courier/handles.hpp).
 template <class T>

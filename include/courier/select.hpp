@@ -4,6 +4,7 @@
 //   std::size_t fired = courier::select(
 //       courier::on_recv(rx1, [&](courier::expected<int, courier::recv_error> m) { ... }),
 //       courier::on_send(tx, value, [&](courier::expected<void, courier::send_error<V>> r) { ... }),
+//       courier::on_stop(st, [&] { ... }),          // ready once st.stop_requested()
 //       courier::on_timeout(50ms, [&] { ... }));  // or on_deadline(tp, f), or on_default(f)
 // clang-format on
 // (A complete program: examples/select_timeout.cpp.)
@@ -25,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <stop_token>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -100,6 +102,17 @@ struct send_arm {
 };
 
 template <class F>
+struct stop_arm {
+    stop_op op;
+    F handler;
+
+    bool fire() {
+        handler();
+        return true;
+    }
+};
+
+template <class F>
 struct timeout_arm {
     deadline dl;
     F handler;
@@ -117,11 +130,13 @@ struct default_arm {
 };
 
 template <class A>
-struct is_channel_arm : std::false_type {};
+struct is_op_arm : std::false_type {};
 template <class T, class F>
-struct is_channel_arm<recv_arm<T, F>> : std::true_type {};
+struct is_op_arm<recv_arm<T, F>> : std::true_type {};
 template <class T, class F>
-struct is_channel_arm<send_arm<T, F>> : std::true_type {};
+struct is_op_arm<send_arm<T, F>> : std::true_type {};
+template <class F>
+struct is_op_arm<stop_arm<F>> : std::true_type {};
 
 template <class A>
 struct is_wait_arm : std::false_type {};
@@ -155,6 +170,16 @@ auto on_send(const Tx& tx, V&& value, F&& handler) {
                                                 std::decay_t<F>(std::forward<F>(handler)));
 }
 
+/// An arm that is ready once a stop is requested on `st` (a std::jthread's token, say); then it
+/// competes with the other ready arms like any operation, and `handler()` runs if it fires. A
+/// stop request wakes a waiting select at once. on_default fires only when no arm, this one
+/// included, is ready.
+template <class F>
+auto on_stop(std::stop_token st, F&& handler) {
+    return detail::stop_arm<std::decay_t<F>>{detail::stop_op(std::move(st)),
+                                             std::forward<F>(handler)};
+}
+
 /// Fires `handler()` if no operation completes within `d` (measured from the select call).
 template <class Rep, class Period, class F>
 auto on_timeout(std::chrono::duration<Rep, Period> d, F&& handler) {
@@ -186,10 +211,10 @@ std::size_t select(Arms&&... arms) {
     static_assert(n_wait <= 1,
                   "courier::select takes at most one of on_timeout, on_deadline, on_default");
     static_assert(((detail::is_wait_arm<std::decay_t<Arms>>::value ||
-                    detail::is_channel_arm<std::decay_t<Arms>>::value) &&
+                    detail::is_op_arm<std::decay_t<Arms>>::value) &&
                    ...),
-                  "courier::select arms are made with on_recv, on_send, on_timeout, on_deadline "
-                  "and on_default");
+                  "courier::select arms are made with on_recv, on_send, on_stop, on_timeout, "
+                  "on_deadline and on_default");
     constexpr std::size_t n_ops = sizeof...(Arms) - n_wait;
 
     auto all = std::forward_as_tuple(arms...);
@@ -204,7 +229,7 @@ std::size_t select(Arms&&... arms) {
         std::size_t i = 0;
         auto collect = [&](auto& arm) {
             using A = std::decay_t<decltype(arm)>;
-            if constexpr (detail::is_channel_arm<A>::value) {
+            if constexpr (detail::is_op_arm<A>::value) {
                 ops[k] = &arm.op;
                 arm_of[k] = i;
                 ++k;
@@ -236,7 +261,7 @@ std::size_t select(Arms&&... arms) {
                 return;
             }
             using A = std::decay_t<decltype(arm)>;
-            if constexpr (detail::is_channel_arm<A>::value) {
+            if constexpr (detail::is_op_arm<A>::value) {
                 done = arm.fire();
             } else {
                 arm.handler();

@@ -2,7 +2,9 @@
 # Tests courier's packaging the way a user meets it:
 #   1. configure courier alone, `cmake --install` it into a temporary prefix, check the files;
 #   2. build and run a project that does find_package(courier CONFIG REQUIRED) on that prefix;
-#   3. build and run a project that does add_subdirectory(<courier source tree>).
+#   3. build and run a project that does add_subdirectory(<courier source tree>);
+#   4. build and run the same program with the flags of `pkg-config --cflags --libs courier`
+#      (skipped with a note when pkg-config is not installed).
 #
 #   tests/packaging/run.sh [work_dir]
 #
@@ -78,5 +80,23 @@ step "add_subdirectory(courier)"
     -DCOURIER_SOURCE_DIR="$source_dir"
 "$cmake_command" --build "$work/add_subdirectory"
 "$work/add_subdirectory/consumer"
+
+step "pkg-config --cflags --libs courier"
+if command -v pkg-config >/dev/null 2>&1; then
+    # The prefix is found from the .pc file's own place: move the tree to prove it.
+    mv "$prefix" "$work/moved"
+    pc_flags="$(PKG_CONFIG_PATH="$work/moved/lib/pkgconfig" pkg-config --cflags --libs courier)"
+    echo "pkg-config: $pc_flags"
+    pc_include="$(PKG_CONFIG_PATH="$work/moved/lib/pkgconfig" pkg-config --variable=includedir courier)"
+    if [[ "$(cd "$pc_include" 2>/dev/null && pwd -P)" != "$(cd "$work/moved/include" && pwd -P)" ]]; then
+        echo "packaging: pkg-config's includedir '$pc_include' is not the installed headers" >&2
+        exit 1
+    fi
+    # shellcheck disable=SC2086 # the flags are words
+    "${CXX:-c++}" -std=c++20 -o "$work/pkg_config_consumer" "$here/main.cpp" $pc_flags
+    "$work/pkg_config_consumer"
+else
+    echo "pkg-config is not installed (apt-get install pkgconf): not tested"
+fi
 
 step "passed"

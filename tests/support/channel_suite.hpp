@@ -24,6 +24,7 @@
 #include <numeric>
 #include <optional>
 #include <ranges>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -1106,6 +1107,362 @@ TYPED_TEST_P(channel_suite, snapshots) {
     d.rx.reset();
     EXPECT_TRUE(d.tx.is_disconnected());
     EXPECT_TRUE(static_cast<bool>(d.tx)) << "the sender handle itself is not empty";
+}
+
+TYPED_TEST_P(channel_suite, counts_and_identity) {
+    using F = TypeParam;
+    watchdog wd(30s, "counts and identity");
+    chan<F, int> c;
+    EXPECT_EQ(c.tx.sender_count(), 1u);
+    EXPECT_EQ(c.tx.receiver_count(), 1u);
+    EXPECT_EQ(c.rx.sender_count(), 1u);
+    EXPECT_EQ(c.rx.receiver_count(), 1u);
+    EXPECT_TRUE(c.tx.same_channel(c.rx));
+    EXPECT_TRUE(c.rx.same_channel(c.tx));
+    EXPECT_TRUE(c.tx.same_channel(c.tx));
+    {
+        auto copy = c.tx;
+        auto copy2 = copy;
+        EXPECT_EQ(c.rx.sender_count(), 3u);
+        EXPECT_TRUE(copy2.same_channel(c.tx));
+        copy.reset();
+        EXPECT_EQ(c.rx.sender_count(), 2u);
+        EXPECT_EQ(copy.sender_count(), 0u) << "an empty handle counts nothing";
+    }
+    EXPECT_EQ(c.rx.sender_count(), 1u);
+
+    // Another channel, of another element type too, is another channel.
+    chan<F, int> d;
+    chan<F, long> e;
+    EXPECT_FALSE(c.tx.same_channel(d.tx));
+    EXPECT_FALSE(c.rx.same_channel(d.rx));
+    EXPECT_FALSE(c.tx.same_channel(e.rx));
+
+    // A closed receiver still counts until it is dropped; an empty handle is on no channel.
+    c.rx.close();
+    EXPECT_EQ(c.tx.receiver_count(), 1u);
+    typename F::template sender<int> empty;
+    EXPECT_FALSE(empty.same_channel(c.tx));
+    EXPECT_FALSE(c.tx.same_channel(empty));
+    EXPECT_FALSE(empty.same_channel(empty));
+    EXPECT_EQ(empty.receiver_count(), 0u);
+    c.rx.reset();
+    EXPECT_EQ(c.tx.receiver_count(), 0u);
+    EXPECT_EQ(c.tx.sender_count(), 1u);
+    EXPECT_FALSE(c.tx.same_channel(c.rx));
+}
+
+TYPED_TEST_P(channel_suite, weak_senders) {
+    using F = TypeParam;
+    using weak = decltype(std::declval<typename F::template sender<int>&>().downgrade());
+    if constexpr (F::bounded) {
+        static_assert(std::is_same_v<weak, courier::weak_sync_sender<int>>);
+    } else {
+        static_assert(std::is_same_v<weak, courier::weak_sender<int>>);
+    }
+    static_assert(std::is_copy_constructible_v<weak> && std::is_nothrow_move_constructible_v<weak>);
+    watchdog wd(30s, "weak senders");
+    chan<F, int> c;
+    weak w = c.tx.downgrade();
+    EXPECT_TRUE(static_cast<bool>(w));
+    EXPECT_EQ(c.rx.sender_count(), 1u) << "a weak sender is not counted";
+    EXPECT_EQ(w.sender_count(), 1u);
+    EXPECT_EQ(w.receiver_count(), 1u);
+    {
+        std::optional<typename F::template sender<int>> strong = w.upgrade();
+        ASSERT_TRUE(strong.has_value());
+        EXPECT_TRUE(strong->same_channel(c.rx));
+        EXPECT_EQ(c.rx.sender_count(), 2u);
+        auto call = start_async([&strong] { return strong->send(5); });
+        auto r = c.rx.recv();
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(*r, 5);
+        EXPECT_TRUE(call->get().has_value());
+    }
+    EXPECT_EQ(c.rx.sender_count(), 1u);
+
+    // A weak sender does not keep the channel connected: a receiver blocked on it wakes with
+    // disconnected when the last strong sender goes.
+    weak w2 = w;
+    auto blocked = start_async([&c] { return c.rx.recv(); });
+    std::this_thread::sleep_for(settle);
+    c.tx.reset();
+    auto r = blocked->get();
+    EXPECT_FALSE(r.has_value()) << "the weak senders kept the channel connected";
+    EXPECT_TRUE(c.rx.is_disconnected());
+    EXPECT_FALSE(w.upgrade().has_value()) << "a channel whose senders are gone was revived";
+    EXPECT_FALSE(w2.upgrade().has_value());
+    EXPECT_EQ(c.rx.sender_count(), 0u);
+
+    // The weak handles outlive the receiver too: the channel's memory lives as long as they do.
+    c.rx.reset();
+    EXPECT_FALSE(w.upgrade().has_value());
+    EXPECT_EQ(w.receiver_count(), 0u);
+    w.reset();
+    EXPECT_FALSE(static_cast<bool>(w));
+    EXPECT_FALSE(w.upgrade().has_value());
+    EXPECT_FALSE(w2.upgrade().has_value());
+
+    // Upgrading fails once every receiver is gone or closed, while strong senders still live.
+    chan<F, int> d;
+    weak wd1 = d.tx.downgrade();
+    d.rx.close();
+    EXPECT_FALSE(wd1.upgrade().has_value()) << "upgraded after close()";
+    EXPECT_EQ(d.tx.sender_count(), 1u);
+    chan<F, int> e;
+    weak we = e.tx.downgrade();
+    e.rx.reset();
+    EXPECT_FALSE(we.upgrade().has_value()) << "upgraded after the receiver was dropped";
+    EXPECT_EQ(e.tx.sender_count(), 1u) << "a failed upgrade leaves a count behind";
+
+    // Empty handles.
+    weak none;
+    EXPECT_FALSE(static_cast<bool>(none));
+    EXPECT_FALSE(none.upgrade().has_value());
+    EXPECT_EQ(none.sender_count(), 0u);
+    typename F::template sender<int> empty;
+    EXPECT_FALSE(static_cast<bool>(empty.downgrade()));
+}
+
+// Upgrading a weak sender races with the last strong sender's drop: either the upgrade wins (its
+// message arrives, then the channel disconnects) or the drop does (the upgrade fails and the
+// receiver sees the disconnection); never a revived channel or a lost message.
+TYPED_TEST_P(channel_suite, weak_upgrade_races_last_drop) {
+    using F = TypeParam;
+    watchdog wd(60s, "upgrade against the last sender's drop");
+    const std::size_t rounds = scaled(2000);
+    std::size_t won = 0;
+    for (std::size_t round = 0; round < rounds; ++round) {
+        chan<F, int> c;
+        auto w = c.tx.downgrade();
+        std::atomic<bool> upgraded{false};
+        std::jthread dropper([&c] { c.tx.reset(); });
+        std::jthread upgrader([&w, &upgraded] {
+            if (auto s = w.upgrade()) {
+                upgraded = true;
+                EXPECT_TRUE(s->send(1).has_value()) << "a sender made by upgrade() failed to send";
+            }
+        });
+        auto first = c.rx.recv();
+        upgrader.join();
+        dropper.join();
+        if (upgraded) {
+            ++won;
+            ASSERT_TRUE(first.has_value())
+                << "round " << round << ": the upgraded sender's message";
+            EXPECT_EQ(*first, 1);
+            EXPECT_FALSE(c.rx.recv().has_value()) << "round " << round;
+        } else {
+            ASSERT_FALSE(first.has_value()) << "round " << round << ": a message from nowhere";
+        }
+        EXPECT_FALSE(w.upgrade().has_value()) << "round " << round;
+        EXPECT_EQ(c.rx.sender_count(), 0u) << "round " << round;
+    }
+    this->RecordProperty("upgrades_won", static_cast<int>(won));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stop tokens
+
+TYPED_TEST_P(channel_suite, stop_wakes_blocked_recv) {
+    using F = TypeParam;
+    watchdog wd(30s, "recv(stop_token) on an empty channel");
+    chan<F, int> c;
+    for (int form = 0; form < 3; ++form) {
+        std::stop_source source;
+        auto call = start_async([&c, &source, form] {
+            const std::stop_token st = source.get_token();
+            switch (form) {
+                case 0:
+                    return c.rx.recv(st);
+                case 1:
+                    return c.rx.recv_timeout(1h, st);
+                default:
+                    return c.rx.recv_deadline(std::chrono::system_clock::now() + 1h, st);
+            }
+        });
+        std::this_thread::sleep_for(settle);
+        EXPECT_FALSE(call->done()) << "form " << form << ": returned without a stop";
+        const auto requested = steady::now();
+        source.request_stop();
+        auto r = call->get();
+        const auto latency = steady::now() - requested;
+        ASSERT_FALSE(r.has_value()) << "form " << form;
+        EXPECT_EQ(r.error(), courier::recv_timeout_error::stopped) << "form " << form;
+        EXPECT_LT(latency, 5s) << "form " << form << ": the stop did not wake the receiver";
+    }
+    // Nothing was consumed: what is sent now is received next.
+    auto call = start_async([&c] { return c.tx.send(7); });
+    auto r = c.rx.recv(std::stop_token{});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(*r, 7);
+    EXPECT_TRUE(call->get().has_value());
+}
+
+TYPED_TEST_P(channel_suite, stop_requested_before_the_call_tries_once) {
+    using F = TypeParam;
+    watchdog wd(30s, "recv(stop_token) with the stop already requested");
+    std::stop_source source;
+    source.request_stop();
+    const std::stop_token st = source.get_token();
+    chan<F, int> c;
+    EXPECT_EQ(c.rx.recv(st).error(), courier::recv_timeout_error::stopped);
+    EXPECT_EQ(c.rx.recv_timeout(1h, st).error(), courier::recv_timeout_error::stopped);
+    EXPECT_EQ(c.rx.recv_timeout(-1s, st).error(), courier::recv_timeout_error::stopped)
+        << "a stop takes precedence over a timeout";
+    if constexpr (F::buffered) {
+        ASSERT_TRUE(c.tx.send(3).has_value());
+        auto r = c.rx.recv(st);
+        ASSERT_TRUE(r.has_value()) << "a stopped call must still try once";
+        EXPECT_EQ(*r, 3);
+    } else {
+        auto call = start_async([&c] { return c.tx.send(3); });
+        std::this_thread::sleep_for(settle);  // the sender waits for a receiver
+        auto r = c.rx.recv(st);
+        ASSERT_TRUE(r.has_value()) << "a stopped call must still try once";
+        EXPECT_EQ(*r, 3);
+        EXPECT_TRUE(call->get().has_value());
+    }
+    if constexpr (F::bounded) {
+        for (std::size_t i = 0; i < F::buffer; ++i) {
+            ASSERT_TRUE(c.tx.try_send(static_cast<int>(i)).has_value());
+        }
+        auto s = c.tx.send(99, st);
+        ASSERT_FALSE(s.has_value());
+        EXPECT_TRUE(s.error().is_stopped());
+        EXPECT_EQ(s.error().value, 99);
+        EXPECT_EQ(c.rx.size(), F::buffer);
+    }
+    // Disconnected and empty: disconnected, not stopped.
+    c.tx.reset();
+    while (c.rx.try_recv().has_value()) {
+    }
+    EXPECT_EQ(c.rx.recv(st).error(), courier::recv_timeout_error::disconnected);
+}
+
+TYPED_TEST_P(channel_suite, stop_wakes_blocked_send) {
+    using F = TypeParam;
+    if constexpr (!F::bounded) {
+        GTEST_SKIP() << "a send on an unbounded channel never blocks";
+    } else {
+        watchdog wd(30s, "send(value, stop_token) on a full channel");
+        chan<F, std::string> c;
+        for (std::size_t i = 0; i < F::buffer; ++i) {
+            ASSERT_TRUE(c.tx.try_send("fill").has_value());
+        }
+        for (int form = 0; form < 3; ++form) {
+            std::stop_source source;
+            auto call = start_async([&c, &source, form] {
+                const std::stop_token st = source.get_token();
+                switch (form) {
+                    case 0:
+                        return c.tx.send("mine", st);
+                    case 1:
+                        return c.tx.send_timeout("mine", 1h, st);
+                    default:
+                        return c.tx.send_deadline("mine", steady::now() + 1h, st);
+                }
+            });
+            std::this_thread::sleep_for(settle);
+            EXPECT_FALSE(call->done()) << "form " << form << ": returned without a stop";
+            source.request_stop();
+            auto r = call->get();
+            ASSERT_FALSE(r.has_value()) << "form " << form;
+            EXPECT_TRUE(r.error().is_stopped()) << "form " << form;
+            EXPECT_FALSE(r.error().is_timeout());
+            EXPECT_EQ(r.error().value, "mine") << "a stopped send hands its value back";
+            EXPECT_EQ(std::string(r.error().what()), "send operation stopped by a stop request");
+        }
+        EXPECT_EQ(c.rx.size(), F::buffer) << "a stopped send left something in the channel";
+        for (std::size_t i = 0; i < F::buffer; ++i) {
+            auto m = c.rx.try_recv();
+            ASSERT_TRUE(m.has_value());
+            EXPECT_EQ(*m, "fill");
+        }
+        EXPECT_FALSE(c.rx.try_recv().has_value());
+        // A timeout is still a timeout with a token that is never stopped.
+        std::stop_source idle;
+        if constexpr (F::buffered) {
+            for (std::size_t i = 0; i < F::buffer; ++i) {
+                ASSERT_TRUE(c.tx.try_send("fill").has_value());
+            }
+        }
+        auto t = c.tx.send_timeout("late", 20ms, idle.get_token());
+        ASSERT_FALSE(t.has_value());
+        EXPECT_TRUE(t.error().is_timeout());
+    }
+}
+
+// Receives and sends with stop tokens while other threads request stops at random moments: every
+// message is received exactly once and in order, whatever the stops interrupt.
+TYPED_TEST_P(channel_suite, stop_never_loses_a_message) {
+    using F = TypeParam;
+    watchdog wd(120s, "sends and receives interrupted by stop requests");
+    const std::size_t messages = scaled(20000);
+    chan<F, std::uint64_t> c;
+    std::atomic<bool> done{false};
+    std::atomic<std::size_t> recv_stops{0};
+    std::atomic<std::size_t> send_stops{0};
+    std::mutex sources_mutex;
+    std::vector<std::shared_ptr<std::stop_source>> sources;
+    auto fresh_source = [&] {
+        auto s = std::make_shared<std::stop_source>();
+        std::lock_guard<std::mutex> lock(sources_mutex);
+        sources.push_back(s);
+        return s;
+    };
+    std::jthread stopper([&] {
+        std::size_t next = 0;
+        while (!done.load()) {
+            std::shared_ptr<std::stop_source> s;
+            {
+                std::lock_guard<std::mutex> lock(sources_mutex);
+                if (next < sources.size()) {
+                    s = sources[next++];
+                }
+            }
+            if (s) {
+                s->request_stop();
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+    });
+    std::jthread producer([&] {
+        auto source = fresh_source();
+        for (std::uint64_t v = 0; v < messages;) {
+            if constexpr (F::bounded) {
+                auto r = c.tx.send(v, source->get_token());
+                if (!r.has_value()) {
+                    ASSERT_TRUE(r.error().is_stopped());
+                    ASSERT_EQ(r.error().value, v) << "a stopped send handed back another value";
+                    ++send_stops;
+                    source = fresh_source();
+                    continue;  // send the same value again
+                }
+            } else {
+                ASSERT_TRUE(c.tx.send(v).has_value());
+            }
+            ++v;
+        }
+    });
+    auto source = fresh_source();
+    std::uint64_t next = 0;
+    while (next < messages) {
+        auto r = c.rx.recv(source->get_token());
+        if (!r.has_value()) {
+            ASSERT_EQ(r.error(), courier::recv_timeout_error::stopped);
+            ++recv_stops;
+            source = fresh_source();
+            continue;
+        }
+        ASSERT_EQ(*r, next) << "a message was lost, duplicated or reordered";
+        ++next;
+    }
+    producer.join();
+    done = true;
+    EXPECT_FALSE(c.rx.try_recv().has_value()) << "a message beyond the last one";
+    this->RecordProperty("recv_stops", static_cast<int>(recv_stops.load()));
+    this->RecordProperty("send_stops", static_cast<int>(send_stops.load()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2507,10 +2864,12 @@ REGISTER_TYPED_TEST_SUITE_P(
     send_deadline_clocks, huge_timeouts, floating_point_timeouts, zero_and_negative_timeouts,
     disconnect_wakes_receiver, disconnect_drains_buffer, receiver_drop_fails_send,
     receiver_drop_wakes_sender, close_wakes_sender, close_keeps_buffer, moved_from_handles,
-    snapshots, range_for, views_take, try_iter, move_only_payload, no_default_constructor,
-    exactly_once_fifo, linearizable, linearizable_try_recv, linearizable_handoff,
-    send_happens_before_recv, drops, drops_after_senders_gone, no_leak_partial_consume,
-    error_values_are_the_sent_ones, throwing_move_send, throwing_move_recv,
+    snapshots, counts_and_identity, weak_senders, weak_upgrade_races_last_drop,
+    stop_wakes_blocked_recv, stop_requested_before_the_call_tries_once, stop_wakes_blocked_send,
+    stop_never_loses_a_message, range_for, views_take, try_iter, move_only_payload,
+    no_default_constructor, exactly_once_fifo, linearizable, linearizable_try_recv,
+    linearizable_handoff, send_happens_before_recv, drops, drops_after_senders_gone,
+    no_leak_partial_consume, error_values_are_the_sent_ones, throwing_move_send, throwing_move_recv,
     throwing_move_concurrent, blocked_recv_uses_no_cpu, blocked_send_uses_no_cpu, no_lost_wakeups,
     no_lost_wakeups_timeout, many_blocked_senders, concurrent_send_same_object, stress,
     stress_disconnect, stress_close);

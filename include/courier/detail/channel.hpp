@@ -1,11 +1,13 @@
 // chan<T>: one channel — its flavor plus the handle counts that decide disconnection and lifetime.
 //
-// Counter (after crossbeam-channel's counter.rs): `senders_` and `receivers_` count live handles.
+// Counter (after crossbeam-channel's counter.rs, with tokio's weak senders): `senders_` and
+// `receivers_` count live (strong) handles, `refs_` counts what keeps the memory alive.
 //   the last sender released   -> flavor disconnect(): receivers drain, then see disconnected;
 //   the last receiver released -> flavor disconnect_receivers(): senders see disconnected and every
 //                                 buffered message is destroyed before the release returns;
-//   whichever side is released second frees the channel (`destroy_` is exchanged by both sides;
-//   the one that finds it already set deletes).
+//   refs_ is one per side that still has a strong handle, plus one per weak sender; whoever drops
+//   it to zero frees the channel. A weak sender becomes a strong one only while senders_ is not
+//   zero (a CAS that never revives a disconnected channel) and the receivers are still there.
 //
 // Flavor dispatch happens here and only here: every operation, and every select verb, is one
 // std::visit over the flavor variant calling the member of the same name, which every flavor has
@@ -59,7 +61,7 @@ class chan {
     /// A receive-only timer channel: it has no sender side, so the receivers alone own it.
     template <class... Args>
     explicit chan(std::in_place_type_t<timer_flavor<T>> tag, Args&&... args)
-        : flavor_(tag, std::forward<Args>(args)...), senders_(0), destroy_(true) {}
+        : flavor_(tag, std::forward<Args>(args)...), senders_(0), refs_(1) {}
 
     chan(const chan&) = delete;
     chan& operator=(const chan&) = delete;
@@ -128,6 +130,40 @@ class chan {
 
     void acquire_sender() noexcept { acquire(senders_); }
     void acquire_receiver() noexcept { acquire(receivers_); }
+    /// One more weak sender: it keeps the memory, not the channel's connection.
+    void acquire_ref() noexcept { acquire(refs_); }
+    /// Drops a weak sender; frees the channel if nothing else holds it.
+    void release_ref() noexcept {
+        // acq_rel: every earlier use of the channel happens-before the free.
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            COURIER_PERTURB();
+            delete this;
+        }
+    }
+
+    /// Makes one more sender from a weak sender: false (and nothing counted) once the last sender
+    /// is gone, or every receiver is gone or closed.
+    bool try_acquire_sender() noexcept {
+        std::size_t n = senders_.load(std::memory_order_relaxed);
+        do {
+            if (n == 0) {
+                return false;  // disconnected for receivers: never revived
+            }
+            // relaxed suffices as in acquire(): the weak handle keeps the memory alive, and the
+            // sender made here synchronizes with the channel through its operations.
+        } while (!senders_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+        if (receivers_.load(std::memory_order_acquire) == 0 || is_disconnected()) {
+            release_sender();  // may be the last sender now: it disconnects as any would
+            return false;
+        }
+        return true;
+    }
+
+    /// Live handles of each side (snapshots); weak senders are in neither.
+    std::size_t sender_count() const noexcept { return senders_.load(std::memory_order_relaxed); }
+    std::size_t receiver_count() const noexcept {
+        return receivers_.load(std::memory_order_relaxed);
+    }
 
     /// Releases one sender; the last one disconnects. Frees the channel if it was the last handle.
     void release_sender() {
@@ -135,7 +171,7 @@ class chan {
         if (senders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
             visit([](auto& f) { f.disconnect(); });
-            release_side();
+            release_ref();
         }
     }
 
@@ -145,7 +181,7 @@ class chan {
         if (receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
             visit([](auto& f) { f.disconnect_receivers(); });
-            release_side();
+            release_ref();
         }
     }
 
@@ -175,18 +211,10 @@ class chan {
         }
     }
 
-    void release_side() {
-        // The second side to finish frees the channel; acq_rel pairs the two exchanges.
-        if (destroy_.exchange(true, std::memory_order_acq_rel)) {
-            COURIER_PERTURB();
-            delete this;
-        }
-    }
-
     flavors flavor_;
     sync::atomic<std::size_t> senders_{1};
     sync::atomic<std::size_t> receivers_{1};
-    sync::atomic<bool> destroy_{false};  // set by the first side to finish
+    sync::atomic<std::size_t> refs_{2};  // a side with strong handles, or a weak sender: one each
 };
 
 }  // namespace courier::detail

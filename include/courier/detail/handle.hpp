@@ -13,7 +13,33 @@
 #include "courier/detail/status.hpp"
 #include "courier/error.hpp"
 
+namespace courier {
+template <class T, class Kind>
+class basic_sender;
+template <class T, class Kind>
+class basic_receiver;
+}  // namespace courier
+
 namespace courier::detail {
+
+template <class T, class Kind>
+void derives_from_basic_sender(const basic_sender<T, Kind>&);
+template <class T, class Kind>
+void derives_from_basic_receiver(const basic_receiver<T, Kind>&);
+
+/// A sender handle: basic_sender<T, Kind> or a class derived from it (not a weak sender).
+template <class H>
+concept is_sender_handle = requires(const H& h) {
+    detail::derives_from_basic_sender(h);
+};
+/// A receiver handle: basic_receiver<T, Kind> or a class derived from it.
+template <class H>
+concept is_receiver_handle = requires(const H& h) {
+    detail::derives_from_basic_receiver(h);
+};
+/// Any strong handle of any channel.
+template <class H>
+concept is_channel_handle = is_sender_handle<H> || is_receiver_handle<H>;
 
 /// Reaches the channel behind any public handle (for select), and makes handles: the public
 /// handles are constructed from a channel only here.
@@ -67,6 +93,18 @@ struct side {
 template <bool Unbounded>
 using sender_side = side<true, Unbounded>;
 using receiver_side = side<false>;
+
+/// The count a weak sender holds: the channel's memory, not its connection.
+struct weak_side {
+    template <class T>
+    static void acquire(chan<T>* c) noexcept {
+        c->acquire_ref();
+    }
+    template <class T>
+    static void release(chan<T>* c) noexcept {
+        c->release_ref();
+    }
+};
 
 /// Owns one count of a channel on `Side` (or none: an empty handle). Copying counts one more
 /// handle; moving hands the count over.
@@ -127,6 +165,25 @@ class handle_core {
     /// False for an empty handle.
     explicit operator bool() const noexcept { return chan_ != nullptr; }
 
+    /// The number of live senders of the channel (a snapshot; weak senders are not counted); 0 for
+    /// an empty handle.
+    std::size_t sender_count() const noexcept {
+        return chan_ != nullptr ? chan_->sender_count() : 0;
+    }
+    /// The number of live receivers of the channel, closed ones included until they are dropped
+    /// (a snapshot); 0 for an empty handle.
+    std::size_t receiver_count() const noexcept {
+        return chan_ != nullptr ? chan_->receiver_count() : 0;
+    }
+    /// True when `other` (a sender or receiver of any kind) is a handle of the same channel as
+    /// this one; false when either is empty.
+    template <class Handle>
+    requires is_channel_handle<Handle>
+    bool same_channel(const Handle& other) const noexcept {
+        const void* theirs = access::chan_of(other);
+        return chan_ != nullptr && theirs == static_cast<const void*>(chan_);
+    }
+
     chan<T>* get() const noexcept { return chan_; }
 
   private:
@@ -140,8 +197,10 @@ Error send_failure(op_status s, T& value) {
         return Error{s == op_status::full ? send_status::full : send_status::disconnected,
                      std::move(value)};
     } else if constexpr (std::is_same_v<Error, send_timeout_error<T>>) {
-        return Error{s == op_status::timeout ? send_status::timeout : send_status::disconnected,
-                     std::move(value)};
+        const send_status kind = s == op_status::timeout   ? send_status::timeout
+                                 : s == op_status::stopped ? send_status::stopped
+                                                           : send_status::disconnected;
+        return Error{kind, std::move(value)};
     } else {
         return Error{std::move(value)};
     }
@@ -153,8 +212,9 @@ Error recv_failure(op_status s) {
     if constexpr (std::is_same_v<Error, try_recv_error>) {
         return s == op_status::empty ? try_recv_error::empty : try_recv_error::disconnected;
     } else if constexpr (std::is_same_v<Error, recv_timeout_error>) {
-        return s == op_status::timeout ? recv_timeout_error::timeout
-                                       : recv_timeout_error::disconnected;
+        return s == op_status::timeout   ? recv_timeout_error::timeout
+               : s == op_status::stopped ? recv_timeout_error::stopped
+                                         : recv_timeout_error::disconnected;
     } else {
         return recv_error{};
     }

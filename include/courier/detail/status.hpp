@@ -7,7 +7,7 @@
 namespace courier::detail {
 
 /// The outcome of one channel operation.
-enum class op_status : std::uint8_t { ok, full, empty, timeout, disconnected };
+enum class op_status : std::uint8_t { ok, full, empty, timeout, disconnected, stopped };
 
 /// The side of a channel an operation is on; the select verbs take one as their first argument.
 struct send_side {};

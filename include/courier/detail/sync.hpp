@@ -2,11 +2,12 @@
 //
 // Flavors, wakers and waiters never name std::atomic, std::mutex or a futex directly; they use
 // courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id,
-// random_below, shared_hint}. A build that defines COURIER_SYNC_POLICY_HEADER (the model checker's)
-// substitutes its own primitives here, so the very same flavor code is explored under every
-// interleaving. Memory orders are passed explicitly everywhere; the engine uses no standalone
-// fences (ThreadSanitizer does not model them): publication is always a release store or RMW on the
-// atomic that carries the state, paired with an acquire on the reader's side.
+// random_below, shared_hint, stop_callback, stop_requested}. A build that defines
+// COURIER_SYNC_POLICY_HEADER (the model checker's) substitutes its own primitives here, so the very
+// same flavor code is explored under every interleaving. Memory orders are passed explicitly
+// everywhere; the engine uses no standalone fences (ThreadSanitizer does not model them):
+// publication is always a release store or RMW on the atomic that carries the state, paired with an
+// acquire on the reader's side.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <cstddef>
 #include <mutex>
 #include <random>
+#include <stop_token>
 #include <thread>
 
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
@@ -37,6 +39,15 @@ template <class M>
 using lock_guard = std::lock_guard<M>;
 template <class M>
 using unique_lock = std::unique_lock<M>;
+
+/// Runs a callback when a stop is requested on a std::stop_token (std::stop_callback: its
+/// destructor waits for a callback running on another thread).
+template <class F>
+using stop_callback = std::stop_callback<F>;
+
+inline bool stop_requested(const std::stop_token& st) noexcept {
+    return st.stop_requested();
+}
 
 /// A hint that the caller is busy-waiting (PAUSE on x86, YIELD on Arm).
 inline void cpu_relax() noexcept {

@@ -1,5 +1,6 @@
 // Time for the engine: the clock every wait uses, the "forever" bound, and the deadline of one
-// blocking operation (converted from any duration or any clock's time point).
+// blocking operation (converted from any duration or any clock's time point), which also says
+// whether the operation gives up on a stop request (a std::stop_token).
 //
 // Waiting always uses the steady clock. A deadline given on another clock is re-checked on that
 // clock when the steady deadline fires (see `deadline`). Durations of a century or more, and
@@ -8,7 +9,11 @@
 
 #include <chrono>
 #include <optional>
+#include <stop_token>
 #include <type_traits>
+
+#include "courier/detail/status.hpp"
+#include "courier/detail/sync.hpp"
 
 namespace courier::detail {
 
@@ -93,22 +98,45 @@ class deadline {
         return r;
     }
 
-    /// True once the deadline has passed (on the clock it was given on).
+    /// Also gives up once a stop is requested on `st`, which must outlive the deadline object (it
+    /// is the caller's argument). A token that can never be stopped changes nothing.
+    void stop_on(const std::stop_token& st) noexcept {
+        if (st.stop_possible()) {
+            stop_ = &st;
+        }
+    }
+
+    /// True once the deadline has passed (on the clock it was given on), or a stop was requested.
     bool expired() {
+        if (stop_requested()) {
+            return true;
+        }
         if (!steady_ || clock::now() < *steady_) {
             return false;
         }
         return refresh_ == nullptr || refresh_(user_, steady_);
     }
 
+    /// What an operation that gives up reports: `stopped` if a stop was requested, else `timeout`.
+    op_status expiry() const noexcept {
+        return stop_requested() ? op_status::stopped : op_status::timeout;
+    }
+
     const deadline_t& steady() const noexcept { return steady_; }
+    /// The stop token to watch while waiting, or nullptr.
+    const std::stop_token* stop_token() const noexcept { return stop_; }
 
   private:
     deadline() = default;
 
+    bool stop_requested() const noexcept {
+        return stop_ != nullptr && sync::stop_requested(*stop_);
+    }
+
     deadline_t steady_;
     const void* user_ = nullptr;
     bool (*refresh_)(const void*, deadline_t&) = nullptr;
+    const std::stop_token* stop_ = nullptr;
 };
 
 /// A timer period as a steady_clock duration: zero or negative stays zero, anything from

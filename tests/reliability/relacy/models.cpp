@@ -731,6 +731,203 @@ struct select_disconnect_wakes : rl::test_suite<select_disconnect_wakes<K>, 2> {
     }
 };
 
+// ---- 15. a weak sender upgraded while the last strong sender drops -----------------------------
+
+// Thread 0 drops the only strong sender, then receives until disconnected. Thread 1 upgrades a
+// weak sender, sends through it if the upgrade won, and drops both. Either the upgrade happened
+// first (exactly one message arrives, then the disconnection) or the drop did (nothing arrives and
+// the upgrade failed): a channel is never revived, nothing is lost, and the channel is freed once,
+// by whichever handle goes last (a leak or a double free fails the model).
+template <kind K>
+struct upgrade_vs_last_drop : rl::test_suite<upgrade_vs_last_drop<K>, 2> {
+    ends<mtx, mrx> ch;
+    std::optional<courier::mpmc::weak_sender<msg>> weak;
+    bool upgraded = false;
+    int received = 0;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        weak.emplace(ch.tx->downgrade());
+        upgraded = false;
+        received = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            tx.reset();
+            mrx rx = std::move(*ch.rx);
+            while (auto m = rx.recv()) {
+                RL_ASSERT(m->value() == 1);
+                ++received;
+            }
+        } else {
+            courier::mpmc::weak_sender<msg> w = std::move(*weak);
+            if (auto s = w.upgrade()) {
+                upgraded = true;
+                RL_ASSERT(s->send(msg(1)).has_value());  // the receiver is alive and receiving
+            }
+        }
+    }
+    void after() {
+        RL_ASSERT(received == (upgraded ? 1 : 0));
+        weak.reset();
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// ---- 16. a stop request races with a partner completing the operation ---------------------------
+
+/// A std::stop_source whose token the engine sees through a model stop state (sync_relacy.hpp).
+/// Made in before() and cleared in after(), so that everything it allocates belongs to one
+/// execution (Relacy checks every allocation of a model for leaks and double frees).
+struct model_stop {
+    std::optional<std::stop_source> source;
+    std::optional<courier::detail::sync::model_stop_state> state;
+    void make() {
+        source.emplace();
+        state.emplace();
+        courier::detail::sync::bind_stop_token(source->get_token(), &*state);
+    }
+    void clear() {
+        courier::detail::sync::unbind_stop_tokens();
+        source.reset();
+        state.reset();
+    }
+    std::stop_token token() const { return source->get_token(); }
+    void request() { state->request(); }
+};
+
+// Thread 0 receives with a stop token; thread 1 sends one message, then requests the stop. Exactly
+// one of the two completes the receive: either it returns the message, or it reports `stopped`
+// and the message is still in the channel. On a rendezvous channel the sender only offers
+// (try_send), so it never blocks on a receiver that was stopped: the offer succeeds exactly when
+// the receive returns it.
+template <kind K>
+struct stop_vs_send : rl::test_suite<stop_vs_send<K>, 2> {
+    ends<mtx, mrx> ch;
+    model_stop stop;
+    bool sent = false;
+    int outcome = 0;  // 1: received the message, 2: stopped
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        stop.make();
+        sent = false;
+        outcome = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            auto r = ch.rx->recv(stop.token());
+            if (r.has_value()) {
+                RL_ASSERT(r->value() == 1);
+                outcome = 1;
+            } else {
+                RL_ASSERT(r.error() == courier::recv_timeout_error::stopped);
+                outcome = 2;
+            }
+        } else {
+            if (K == kind::zero) {
+                sent = ch.tx->try_send(msg(1)).has_value();
+            } else {
+                RL_ASSERT(ch.tx->send(msg(1)).has_value());
+                sent = true;
+            }
+            stop.request();
+        }
+    }
+    void after() {
+        if (outcome == 2 && sent) {
+            auto left = ch.rx->try_recv();  // a stopped receive took nothing
+            RL_ASSERT(left.has_value() && left->value() == 1);
+        }
+        RL_ASSERT(outcome == 1 ? sent : K != kind::zero || !sent);
+        stop.clear();
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// Thread 0 sends on a full capacity-1 channel with a stop token; thread 1 receives the message that
+// filled it, then requests the stop. Either the send completes (its message is buffered) or it
+// reports `stopped` and hands its own message back.
+struct stop_vs_recv : rl::test_suite<stop_vs_recv, 2> {
+    ends<mtx, mrx> ch;
+    model_stop stop;
+    int outcome = 0;  // 1: sent, 2: stopped with the value back
+    void before() {
+        start_execution();
+        ch.make(make_channel(kind::array1));
+        RL_ASSERT(ch.tx->try_send(msg(0)).has_value());
+        stop.make();
+        outcome = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            auto r = ch.tx->send(msg(1), stop.token());
+            if (r.has_value()) {
+                outcome = 1;
+            } else {
+                RL_ASSERT(r.error().is_stopped() && r.error().value.value() == 1);
+                outcome = 2;
+            }
+        } else {
+            auto first = ch.rx->recv();
+            RL_ASSERT(first.has_value() && first->value() == 0);
+            stop.request();
+        }
+    }
+    void after() {
+        {
+            auto left = ch.rx->try_recv();
+            RL_ASSERT(outcome == 1 ? left.has_value() && left->value() == 1 : !left.has_value());
+        }
+        stop.clear();
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// A select over a receive and an on_stop arm, against a send followed by a stop request: exactly
+// one arm fires; when on_stop fires, the message is still in the channel.
+template <kind K>
+struct select_stop_vs_send : rl::test_suite<select_stop_vs_send<K>, 2> {
+    ends<mtx, mrx> ch;
+    model_stop stop;
+    std::size_t fired = 9;
+    bool got = false;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        stop.make();
+        fired = 9;
+        got = false;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            fired = courier::select(courier::on_recv(*ch.rx,
+                                                     [&](recv_result m) {
+                                                         RL_ASSERT(m.has_value());
+                                                         got = m->value() == 1;
+                                                     }),
+                                    courier::on_stop(stop.token(), [] {}));
+        } else {
+            RL_ASSERT(ch.tx->send(msg(1)).has_value());
+            stop.request();
+        }
+    }
+    void after() {
+        RL_ASSERT(fired == 0 ? got : fired == 1);
+        if (fired == 1) {
+            auto left = ch.rx->try_recv();
+            RL_ASSERT(left.has_value() && left->value() == 1);
+        }
+        stop.clear();
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
 // ---- the list -----------------------------------------------------------------------------------
 
 struct model_entry {
@@ -817,6 +1014,15 @@ const std::vector<model_entry>& models() {
                        select_send_vs_receiver_drop<kind::zero>),
         COURIER_MODEL2_BOUND1("select_disconnect_wakes_list", select_disconnect_wakes<kind::list>),
         COURIER_MODEL2("select_disconnect_wakes_zero", select_disconnect_wakes<kind::zero>),
+        COURIER_MODEL2("upgrade_vs_last_drop_list", upgrade_vs_last_drop<kind::list>),
+        COURIER_MODEL2("upgrade_vs_last_drop_array", upgrade_vs_last_drop<kind::array1>),
+        COURIER_MODEL2("upgrade_vs_last_drop_zero", upgrade_vs_last_drop<kind::zero>),
+        COURIER_MODEL2("stop_vs_send_list", stop_vs_send<kind::list>),
+        COURIER_MODEL2("stop_vs_send_array", stop_vs_send<kind::array1>),
+        COURIER_MODEL2("stop_vs_send_zero", stop_vs_send<kind::zero>),
+        COURIER_MODEL2("stop_vs_recv_array", stop_vs_recv),
+        COURIER_MODEL2_BOUND1("select_stop_vs_send_list", select_stop_vs_send<kind::list>),
+        COURIER_MODEL2("select_stop_vs_send_array", select_stop_vs_send<kind::array1>),
     };
     return all;
 }

@@ -18,6 +18,11 @@
 //   parker               park / park_until / unpark with the semantics of thread_parker (a sticky
 //                        token), on rl::mutex + rl::condition_variable. A timed park may time out
 //                        at any point the scheduler chooses.
+//   stop_callback, stop_requested
+//                        a std::stop_token in a model stands for a model_stop_state that the model
+//                        registered for it (bind_stop_token); the model requests the stop through
+//                        that state, on Relacy's primitives. std's own stop machinery would block
+//                        the one OS thread Relacy runs every model thread on.
 //
 // Virtual time. The engine measures deadlines with std::chrono::steady_clock. A model program
 // replaces steady_clock::now() by virtual time (tests/reliability/relacy/model.hpp): every call
@@ -61,6 +66,7 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -335,6 +341,120 @@ class parker {
     rl::mutex m_;
     rl::condition_variable cv_;
     rl::var<bool> token_{false};
+};
+
+// ---- stop requests --------------------------------------------------------------------------
+
+/// The stop state of a std::stop_token in a model: a flag and the callbacks registered for it,
+/// under an rl::mutex. request() runs the callbacks while holding the mutex, so a stop_callback's
+/// destructor, which takes it too, returns only after its callback has finished (as std's waits
+/// for a callback running on another thread).
+class model_stop_state {
+  public:
+    struct node {
+        node* next;
+        void (*run)(node*) noexcept;
+    };
+
+    /// Requests the stop: sets the flag and runs every registered callback, once.
+    void request() {
+        m_.lock(RL_INFO);
+        requested_.store(true, rl::mo_release, RL_INFO);
+        for (node* n = head_; n != nullptr;) {
+            node* next = n->next;
+            n->run(n);
+            n = next;
+        }
+        head_ = nullptr;
+        m_.unlock(RL_INFO);
+    }
+
+    bool requested() { return requested_.load(rl::mo_acquire, RL_INFO); }
+
+    /// Registers `n`; false (not registered) when the stop was requested already.
+    bool add(node* n) {
+        m_.lock(RL_INFO);
+        const bool open = !requested_.load(rl::mo_relaxed, RL_INFO);
+        if (open) {
+            n->next = head_;
+            head_ = n;
+        }
+        m_.unlock(RL_INFO);
+        return open;
+    }
+
+    /// Unregisters `n` if it is still registered; returns once its callback (if running) is done.
+    void remove(node* n) {
+        m_.lock(RL_INFO);
+        for (node** p = &head_; *p != nullptr; p = &(*p)->next) {
+            if (*p == n) {
+                *p = n->next;
+                break;
+            }
+        }
+        m_.unlock(RL_INFO);
+    }
+
+  private:
+    rl::mutex m_;
+    rl::atomic<bool> requested_{false};
+    node* head_ = nullptr;
+};
+
+/// The tokens of the current model execution and their states (cleared by the model).
+inline std::vector<std::pair<std::stop_token, model_stop_state*>>& stop_bindings() {
+    static std::vector<std::pair<std::stop_token, model_stop_state*>> bindings;
+    return bindings;
+}
+
+/// Forgets every binding and frees the list (at the end of an execution).
+inline void unbind_stop_tokens() {
+    std::vector<std::pair<std::stop_token, model_stop_state*>>().swap(stop_bindings());
+}
+
+/// Makes `st` stand for `state` in the engine's stop calls.
+inline void bind_stop_token(const std::stop_token& st, model_stop_state* state) {
+    stop_bindings().emplace_back(st, state);
+}
+
+inline model_stop_state* find_stop_state(const std::stop_token& st) {
+    for (auto& [token, state] : stop_bindings()) {
+        if (token == st) {
+            return state;
+        }
+    }
+    return nullptr;
+}
+
+inline bool stop_requested(const std::stop_token& st) noexcept {
+    model_stop_state* state = find_stop_state(st);
+    return state != nullptr && state->requested();
+}
+
+/// std::stop_callback's contract on model_stop_state.
+template <class F>
+class stop_callback : private model_stop_state::node {
+  public:
+    stop_callback(const std::stop_token& st, F f) : node{nullptr, &invoke}, f_(std::move(f)) {
+        state_ = find_stop_state(st);
+        if (state_ != nullptr && !state_->add(this)) {
+            state_ = nullptr;
+            f_();  // already requested: run now, in this thread
+        }
+    }
+    stop_callback(const stop_callback&) = delete;
+    stop_callback& operator=(const stop_callback&) = delete;
+    ~stop_callback() {
+        if (state_ != nullptr) {
+            state_->remove(this);
+        }
+    }
+
+  private:
+    static void invoke(model_stop_state::node* n) noexcept { static_cast<stop_callback*>(n)->f_(); }
+
+    F f_;
+    model_stop_state* state_ = nullptr;
 };
 
 }  // namespace courier::detail::sync

@@ -27,6 +27,7 @@
 #include "courier/detail/config.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/time.hpp"
+#include "courier/detail/wait/stop.hpp"
 #include "courier/detail/wait/thread_waiter.hpp"
 #include "courier/detail/wait/waker.hpp"
 
@@ -296,7 +297,7 @@ class queue_flavor {
                 }
             }
             if (dl.expired()) {
-                return op_status::timeout;
+                return dl.expiry();
             }
             wait_for_partner(send_side{}, dl, &t);
         }
@@ -319,14 +320,14 @@ class queue_flavor {
                 }
             }
             if (dl.expired()) {
-                return std::forward<Fail>(fail)(op_status::timeout);
+                return std::forward<Fail>(fail)(dl.expiry());
             }
             wait_for_partner(recv_side{}, dl, &t);
         }
     }
 
     // Registers with the side's waker, re-checks, and waits until a partner selects us, the
-    // channel disconnects or `dl` passes; the caller then tries again.
+    // channel disconnects, `dl` passes or a stop is requested; the caller then tries again.
     template <class Side>
     void wait_for_partner(Side side, deadline& dl, void* token) {
         sync_waker& waker = side_waker(side);
@@ -339,8 +340,9 @@ class queue_flavor {
         if (ready(side)) {
             w.try_select(sel_aborted);
         }
+        stop_guard stop(dl, w);
         const std::uintptr_t sel = w.wait_until(dl.steady(), &waker.hint());
-        if (sel == sel_aborted || sel == sel_disconnected) {
+        if (!selected_by_partner(sel)) {
             waker.unregister(entry);
         }
         // Selected by a partner: the entry was unlinked by it.

@@ -15,13 +15,14 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <thread>
 #include <type_traits>
 #include <utility>
 
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
+#include "courier/detail/wait/stop.hpp"
+#include "courier/detail/wait/thread_waiter.hpp"
 #include "courier/detail/wait/waker.hpp"
 
 namespace courier::detail {
@@ -109,19 +110,18 @@ class timer_flavor {
                 return read(t, std::forward<Make>(make));
             }
             if (dl.expired()) {
-                return std::forward<Fail>(fail)(op_status::timeout);
+                return std::forward<Fail>(fail)(dl.expiry());
             }
+            // Sleep until the next delivery or the deadline, whichever comes first (neither: until
+            // a stop request, if any); a stop request cuts the sleep short.
             std::optional<clock::time_point> wake = next_delivery();
             const deadline_t& limit = dl.steady();
             if (limit && (!wake || *limit < *wake)) {
                 wake = limit;
             }
-            if (wake) {
-                std::this_thread::sleep_until(*wake);
-            } else {
-                // Neither a delivery nor a deadline: sleep in long steps (never returns a message).
-                std::this_thread::sleep_for(std::chrono::hours(1));
-            }
+            blocking_waiter w;
+            stop_guard stop(dl, w);
+            w.wait_until(wake);
         }
     }
 

@@ -32,6 +32,7 @@
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
+#include "courier/detail/wait/stop.hpp"
 #include "courier/detail/wait/thread_waiter.hpp"
 #include "courier/detail/wait/waker.hpp"
 
@@ -152,7 +153,7 @@ class zero_flavor {
                 return op_status::disconnected;
             }
             if (dl.expired()) {
-                return op_status::timeout;
+                return dl.expiry();
             }
             blocking_waiter w;
             packet mine;
@@ -161,14 +162,16 @@ class zero_flavor {
             senders_.register_op(entry);
             receivers_.notify_observers();
             lock.unlock();
+            stop_guard stop(dl, w);
             const std::uintptr_t sel = w.wait_until(dl.steady(), &hint_);
-            if (sel == sel_aborted || sel == sel_disconnected) {
+            if (!selected_by_partner(sel)) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 senders_.unregister(entry);
                 if (sel == sel_disconnected) {
                     return op_status::disconnected;
                 }
-                continue;  // the steady deadline fired: the loop re-checks the caller's clock
+                continue;  // the steady deadline fired (the loop re-checks the caller's clock) or a
+                           // stop was requested: try once more, then report it
             }
             // A receiver selected us and is taking the message from `mine`.
             if (mine.wait_done() == taken) {
@@ -209,7 +212,7 @@ class zero_flavor {
                 return std::forward<Fail>(fail)(op_status::disconnected);
             }
             if (dl.expired()) {
-                return std::forward<Fail>(fail)(op_status::timeout);
+                return std::forward<Fail>(fail)(dl.expiry());
             }
             blocking_waiter w;
             packet mine;
@@ -217,15 +220,17 @@ class zero_flavor {
             receivers_.register_op(entry);
             senders_.notify_observers();
             lock.unlock();
+            stop_guard stop(dl, w);
             const std::uintptr_t sel = w.wait_until(dl.steady(), &hint_);
-            if (sel == sel_aborted || sel == sel_disconnected) {
+            if (!selected_by_partner(sel)) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 receivers_.unregister(entry);
                 if (sel == sel_disconnected) {
                     // Disconnected while waiting: nothing can arrive any more.
                     return std::forward<Fail>(fail)(op_status::disconnected);
                 }
-                continue;  // the steady deadline fired: the loop re-checks the caller's clock
+                continue;  // the steady deadline fired (the loop re-checks the caller's clock) or a
+                           // stop was requested: try once more, then report it
             }
             return take_from_own(mine, std::forward<Make>(make));
         }

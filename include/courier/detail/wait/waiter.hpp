@@ -3,8 +3,9 @@
 // A waker queues waiting operations (waker.hpp) and completes them through this interface alone;
 // how the waiting party sleeps and is woken is the business of the implementation behind wake():
 // thread_waiter (thread_waiter.hpp) parks an OS thread. A waiter holds
-//   selected_  which operation completed the wait: waiting (0), aborted (1), disconnected (2), or
-//              the id of the operation that was selected (any other value, the address of a token);
+//   selected_  which operation completed the wait: waiting (0), aborted (1), disconnected (2),
+//              stopped (3), or the id of the operation that was selected (any other value, the
+//              address of a token);
 //   packet_    an address handed over by whoever selected it (the rendezvous packet);
 //   owner_     who waits (a thread id): a waker never pairs two operations of the same owner.
 //
@@ -12,6 +13,8 @@
 //   waiting -> aborted       by the waiting party itself (timeout, or found an operation ready
 //                            while registering);
 //   waiting -> disconnected  by a thread disconnecting a channel the waiter is registered with;
+//   waiting -> stopped       by a thread requesting a stop on the operation's std::stop_token
+//                            (stop.hpp);
 //   waiting -> operation     by a thread that completes the pairing (a notify in waker.hpp).
 // A thread that wins the CAS for another party's waiter stores the packet (if any), then calls
 // wake(), and never touches the waiter again: wake() is its last access. An implementation must
@@ -25,8 +28,19 @@
 
 namespace courier::detail {
 
-/// What completed a wait: the three fixed states, else the id of the selected operation.
-enum selected : std::uintptr_t { sel_waiting = 0, sel_aborted = 1, sel_disconnected = 2 };
+/// What completed a wait: the four fixed states, else the id of the selected operation.
+enum selected : std::uintptr_t {
+    sel_waiting = 0,
+    sel_aborted = 1,
+    sel_disconnected = 2,
+    sel_stopped = 3
+};
+
+/// True when `s` is the id of an operation a partner selected (and unlinked from its waker), not
+/// one of the fixed states.
+constexpr bool selected_by_partner(std::uintptr_t s) noexcept {
+    return s > sel_stopped;
+}
 
 class waiter {
   public:

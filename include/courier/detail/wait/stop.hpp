@@ -1,0 +1,48 @@
+// stop_guard: a std::stop_token as a way for a wait to end. While the guard lives, a stop request
+// on the operation's token completes the wait as `sel_stopped` through the waiter interface
+// (try_select, then wake), like a partner would; whoever wins the waiter's CAS, the stop or a
+// partner, completes it, and the other leaves it alone. The waiting operation then unregisters and
+// tries once more, as after a timeout, and reports `stopped` only if that try fails too: a stopped
+// receive has taken nothing and a stopped send still holds its value.
+//
+// The guard is constructed after the waiter and destroyed before it: std::stop_callback's
+// destructor waits for a callback running on another thread, so the stop's wake() has returned
+// before the waiter's memory goes.
+#pragma once
+
+#include <optional>
+#include <stop_token>
+
+#include "courier/detail/sync.hpp"
+#include "courier/detail/time.hpp"
+#include "courier/detail/wait/waiter.hpp"
+
+namespace courier::detail {
+
+class stop_guard {
+  public:
+    /// Watches `dl`'s stop token, if it has one, for `w`. A stop already requested completes `w`
+    /// at once.
+    stop_guard(const deadline& dl, waiter& w) noexcept {
+        if (const std::stop_token* st = dl.stop_token()) {
+            callback_.emplace(*st, wake_stopped{&w});
+        }
+    }
+
+    stop_guard(const stop_guard&) = delete;
+    stop_guard& operator=(const stop_guard&) = delete;
+
+  private:
+    struct wake_stopped {
+        waiter* w;
+        void operator()() const noexcept {
+            if (w->try_select(sel_stopped)) {
+                w->wake();
+            }
+        }
+    };
+
+    std::optional<sync::stop_callback<wake_stopped>> callback_;
+};
+
+}  // namespace courier::detail
