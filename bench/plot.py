@@ -35,7 +35,8 @@ COLORS = {
     "limit": "#000000",
 }
 EXTRA_ORDER = ["rtt_median", "rtt_p99", "rss_before", "rss_peak", "rss_after_drain",
-               "rss_after_drop", "blocked_recv_thread_cpu", "blocked_recv_process_cpu"]
+               "rss_after_drop", "blocked_recv_thread_cpu", "blocked_recv_process_cpu",
+               "stop_wake_median", "stop_wake_max"]
 
 
 def case_key(case):

@@ -19,10 +19,19 @@
 #define COURIER_BENCH_HAS_SELECT 0
 #endif
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <stop_token>
 #include <string_view>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "extra.hpp"
 #include "scenarios.hpp"
@@ -126,6 +135,63 @@ struct courier_adapter {
 
 }  // namespace
 
+namespace {
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+/// `--extra stop`: how long a receive blocked on an empty, connected channel takes to return after
+/// request_stop() on its std::stop_token (1 000 tries; each receiver has been blocked 1 ms, long
+/// enough to have stopped spinning and parked). Rows stop_wake_median and stop_wake_max, in ns.
+void measure_stop_wake(const bench::options& o) {
+    constexpr std::size_t tries = 1000;
+    auto [tx, rx] = courier::channel<bench::message>();
+    std::vector<std::int64_t> ns;
+    ns.reserve(tries);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < tries; ++i) {
+        std::stop_source source;
+        std::atomic<std::int64_t> returned{0};
+        std::thread receiver([&rx = rx, &source, &returned, &wrong] {
+            auto r = rx.recv(source.get_token());
+            returned.store(now_ns(), std::memory_order_release);
+            if (r || r.error() != courier::recv_timeout_error::stopped) {
+                ++wrong;
+            }
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        const std::int64_t requested = now_ns();
+        source.request_stop();
+        receiver.join();
+        ns.push_back(returned.load(std::memory_order_acquire) - requested);
+    }
+    if (wrong != 0) {
+        std::fprintf(stderr, "stop: %zu receives did not report stopped\n", wrong);
+        std::exit(1);
+    }
+    std::sort(ns.begin(), ns.end());
+    bench::print_extra("courier", "stop_wake_median", "unbounded",
+                       static_cast<double>(ns[tries / 2]), "ns");
+    bench::print_extra("courier", "stop_wake_max", "unbounded", static_cast<double>(ns.back()),
+                       "ns");
+    (void)o;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+    const bench::options o = bench::parse_options(argc, argv);
+    if (o.extra == "stop") {
+        if (!o.list) {
+            if (o.header) {
+                bench::print_extra_header();
+            }
+            measure_stop_wake(o);
+        }
+        return 0;
+    }
     return bench::main_for<courier_adapter>(argc, argv);
 }
