@@ -16,7 +16,6 @@
 // Exactly one operation is reserved when run_select() returns it, and the caller completes it.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -21,13 +21,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
-#include <random>
 #include <stop_token>
 #include <thread>
 
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
-#include <immintrin.h>
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <intrin.h>  // _mm_pause; GCC and Clang use a builtin instead of <immintrin.h>
 #endif
 
 namespace courier::detail::sync {
@@ -51,7 +51,9 @@ inline bool stop_requested(const std::stop_token& st) noexcept {
 
 /// A hint that the caller is busy-waiting (PAUSE on x86, YIELD on Arm).
 inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_ia32_pause();
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
     _mm_pause();
 #elif defined(__aarch64__) || defined(__arm__)
     asm volatile("yield" ::: "memory");
@@ -69,12 +71,19 @@ inline std::uintptr_t thread_id() noexcept {
     return reinterpret_cast<std::uintptr_t>(&marker);
 }
 
-/// A pseudo-random number in [0, n) from a per-thread generator (n > 0).
+/// A pseudo-random number in [0, n) from a per-thread generator (n > 0): splitmix64 (Sebastiano
+/// Vigna's seeding generator: a Weyl sequence through a 64-bit finalizer), so that select's
+/// shuffle needs no <random>. Reduced by modulo: the bias, n / 2^64, is far below anything a
+/// select over a few operations could show.
 inline std::size_t random_below(std::size_t n) noexcept {
-    thread_local std::minstd_rand rng{static_cast<std::uint32_t>(
-        thread_id() ^
-        static_cast<std::uintptr_t>(std::chrono::steady_clock::now().time_since_epoch().count()))};
-    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+    thread_local std::uint64_t state =
+        static_cast<std::uint64_t>(thread_id()) ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return static_cast<std::size_t>(z % static_cast<std::uint64_t>(n));
 }
 
 /// A spin_hint shared by every select of the process: callers hold an (empty) shared_hint object

@@ -8,7 +8,6 @@
 // of burning the partner's CPU.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 
 #include "courier/detail/sync.hpp"
@@ -25,7 +24,8 @@ class spin_hint {
 
     /// A wait completed while spinning, `elapsed_ns` after it started.
     void spun(std::uint64_t elapsed_ns) noexcept {
-        const std::uint64_t target = std::min<std::uint64_t>(2 * elapsed_ns + floor_ns, ceiling_ns);
+        const std::uint64_t wanted = 2 * elapsed_ns + floor_ns;
+        const std::uint64_t target = wanted < ceiling_ns ? wanted : ceiling_ns;
         const std::uint32_t b = budget_ns();
         budget_.store(static_cast<std::uint32_t>(b + (static_cast<std::int64_t>(target) - b) / 4),
                       std::memory_order_relaxed);
@@ -34,7 +34,8 @@ class spin_hint {
     /// A wait had to park.
     void parked() noexcept {
         const std::uint32_t b = budget_ns();
-        budget_.store(std::max(floor_ns, b - b / 4), std::memory_order_relaxed);
+        const std::uint32_t shrunk = b - b / 4;
+        budget_.store(shrunk > floor_ns ? shrunk : floor_ns, std::memory_order_relaxed);
     }
 
   private:
