@@ -5,8 +5,10 @@
 //
 // Operations: create a channel, clone / drop / move-from a handle, send / try_send /
 // send_timeout(0) / send_deadline(past), recv / try_recv / recv_timeout(0) / recv_deadline(past),
-// try_iter, close, and the snapshots size / empty / is_disconnected / capacity. Blocking calls are
-// only made where the model says they return at once. After every operation the number of live
+// try_iter, close, the snapshots size / empty / is_disconnected / capacity, downgrade / upgrade /
+// drop of weak senders, sender_count / receiver_count / same_channel, and receives and sends with
+// a std::stop_token whose stop was requested (they try once, then report `stopped`). Blocking calls
+// are only made where the model says they return at once. After every operation the number of live
 // message objects must equal the number of buffered messages: a leak or a double destruction
 // fails at the operation that caused it.
 //
@@ -23,6 +25,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -103,7 +106,19 @@ class channel_slot final : public slot_base {
     void step(reader& in) override {
         const std::uint8_t op = in.byte();
         const std::size_t h = in.byte() % max_handles;
-        switch (op % 16) {
+        switch (op % 20) {
+            case 16:
+                downgrade_or_upgrade(h);
+                break;
+            case 17:
+                weak_[h].reset();
+                break;
+            case 18:
+                counts(h, in.byte() % max_handles);
+                break;
+            case 19:
+                stopped_call(h, in.byte() % 2);
+                break;
             case 0:
                 clone_sender(h);
                 break;
@@ -356,6 +371,99 @@ class channel_slot final : public slot_base {
         check(empty.is_disconnected(), "an empty sender is not disconnected");
     }
 
+    // A weak sender in slot h: made from the first live sender if the slot is empty, else
+    // upgraded, which succeeds exactly while the channel is connected on both sides.
+    void downgrade_or_upgrade(std::size_t h) {
+        if (!weak_[h]) {
+            for (auto& s : senders_) {
+                if (s && static_cast<bool>(*s)) {
+                    weak_[h].emplace(s->downgrade());
+                    check(static_cast<bool>(*weak_[h]), "downgrade of a live sender is empty");
+                    return;
+                }
+            }
+            return;
+        }
+        auto strong = weak_[h]->upgrade();
+        const bool connected = !senders_gone_ && !receivers_gone_ && !closed_;
+        check(strong.has_value() == connected, "upgrade disagrees with the connection state");
+        if (!strong) {
+            return;
+        }
+        check(strong->sender_count() == live_senders() + 1, "an upgraded sender is not counted");
+        for (auto& s : senders_) {
+            if (!s) {
+                s.emplace(std::move(*strong));
+                return;
+            }
+        }
+        // No free slot: the upgraded sender is dropped again; others are live, so nothing changes.
+    }
+
+    void counts(std::size_t h, std::size_t other) {
+        const std::size_t senders = senders_gone_ ? 0 : live_senders();
+        const std::size_t receivers = live_receivers();
+        if (Tx* s = sender_at(h); s != nullptr && static_cast<bool>(*s)) {
+            check(s->sender_count() == senders, "sender_count on a sender");
+            check(s->receiver_count() == receivers, "receiver_count on a sender");
+            if (Rx* r = receiver_at(other); r != nullptr) {
+                check(s->same_channel(*r) == static_cast<bool>(*r), "same_channel sender/receiver");
+            }
+        }
+        if (Rx* r = receiver_at(h); r != nullptr && static_cast<bool>(*r)) {
+            check(r->sender_count() == senders, "sender_count on a receiver");
+            check(r->receiver_count() == receivers, "receiver_count on a receiver");
+        }
+        if (weak_[h]) {
+            check(weak_[h]->sender_count() == senders, "sender_count on a weak sender");
+            check(weak_[h]->receiver_count() == receivers, "receiver_count on a weak sender");
+        }
+    }
+
+    // A receive (or, bounded, a send) whose token was stopped before the call: one try, then
+    // `stopped` where the plain call would have blocked.
+    void stopped_call(std::size_t h, int send_side) {
+        std::stop_source source;
+        source.request_stop();
+        if constexpr (bounded_tx) {
+            if (send_side == 1) {
+                Tx* s = sender_at(h);
+                if (s == nullptr) {
+                    return;
+                }
+                const int v = (*next_)++;
+                const bool fails = !static_cast<bool>(*s) || send_disconnected();
+                auto r = s->send(item(v), source.get_token());
+                if (fails) {
+                    check(!r && r.error().is_disconnected(), "send(stop): expected disconnected");
+                    handed_back(r.error().value, v);
+                } else if (!room()) {
+                    check(!r && r.error().is_stopped(), "send(stop): expected stopped");
+                    handed_back(r.error().value, v);
+                } else {
+                    check(r.has_value(), "send(stop): expected success (one try)");
+                    q_.push_back(v);
+                }
+                return;
+            }
+        }
+        Rx* r = receiver_at(h);
+        if (r == nullptr) {
+            return;
+        }
+        const bool live = static_cast<bool>(*r);
+        const bool has = live && !q_.empty();
+        const bool ends = !live || (q_.empty() && recv_disconnected());
+        auto m = r->recv(source.get_token());
+        if (!has) {
+            check(!m && m.error() == (ends ? courier::recv_timeout_error::disconnected
+                                           : courier::recv_timeout_error::stopped),
+                  "recv(stop): wrong error");
+            return;
+        }
+        take(m, true, "recv(stop)");
+    }
+
     // Receives once; checks the message or the error against the model.
     void recv(std::size_t h, int how) {
         Rx* r = receiver_at(h);
@@ -448,6 +556,7 @@ class channel_slot final : public slot_base {
     std::deque<int> q_;
     std::array<std::optional<Tx>, max_handles> senders_;
     std::array<std::optional<Rx>, max_handles> receivers_;
+    std::array<std::optional<decltype(std::declval<Tx&>().downgrade())>, max_handles> weak_;
     bool senders_gone_ = false;
     bool receivers_gone_ = false;
     bool closed_ = false;
