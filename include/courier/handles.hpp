@@ -248,8 +248,7 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     /// still lets it try once. A stop request wakes the blocked call at once.
     expected<void, send_timeout_error<T>> send(
         T value, std::stop_token st) const requires Kind::may_be_bounded {
-        detail::deadline dl = detail::deadline::never();
-        dl.stop_on(st);
+        auto dl = detail::deadline::never().with_stop(st);
         return send_until<send_timeout_error<T>>(value, dl);
     }
 
@@ -258,8 +257,7 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     expected<void, send_timeout_error<T>> send_timeout(
         T value, std::chrono::duration<Rep, Period> timeout,
         std::stop_token st) const requires Kind::may_be_bounded {
-        auto dl = detail::deadline::after(timeout);
-        dl.stop_on(st);
+        auto dl = detail::deadline::after(timeout).with_stop(st);
         return send_until<send_timeout_error<T>>(value, dl);
     }
 
@@ -268,8 +266,7 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     expected<void, send_timeout_error<T>> send_deadline(
         T value, std::chrono::time_point<Clock, Duration> deadline,
         std::stop_token st) const requires Kind::may_be_bounded {
-        auto dl = detail::deadline::at(deadline);
-        dl.stop_on(st);
+        auto dl = detail::deadline::at(deadline).with_stop(st);
         return send_until<send_timeout_error<T>>(value, dl);
     }
 
@@ -396,8 +393,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     /// ::disconnected. A stop requested before the call still lets it try once. A stop request
     /// wakes the blocked call at once.
     expected<T, recv_timeout_error> recv(std::stop_token st) const {
-        detail::deadline dl = detail::deadline::never();
-        dl.stop_on(st);
+        auto dl = detail::deadline::never().with_stop(st);
         return recv_until<recv_timeout_error>(dl);
     }
 
@@ -405,8 +401,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     template <class Rep, class Period>
     expected<T, recv_timeout_error> recv_timeout(std::chrono::duration<Rep, Period> timeout,
                                                  std::stop_token st) const {
-        auto dl = detail::deadline::after(timeout);
-        dl.stop_on(st);
+        auto dl = detail::deadline::after(timeout).with_stop(st);
         return recv_until<recv_timeout_error>(dl);
     }
 
@@ -414,8 +409,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     template <class Clock, class Duration>
     expected<T, recv_timeout_error> recv_deadline(std::chrono::time_point<Clock, Duration> deadline,
                                                   std::stop_token st) const {
-        auto dl = detail::deadline::at(deadline);
-        dl.stop_on(st);
+        auto dl = detail::deadline::at(deadline).with_stop(st);
         return recv_until<recv_timeout_error>(dl);
     }
 

@@ -98,12 +98,13 @@ class deadline {
         return r;
     }
 
-    /// Also gives up once a stop is requested on `st`, which must outlive the deadline object (it
-    /// is the caller's argument). A token that can never be stopped changes nothing.
-    void stop_on(const std::stop_token& st) noexcept {
+    /// This deadline, also giving up once a stop is requested on `st`, which must outlive the
+    /// result (it is the caller's argument). A token that can never be stopped changes nothing.
+    deadline with_stop(const std::stop_token& st) && noexcept {
         if (st.stop_possible()) {
             stop_ = &st;
         }
+        return *this;
     }
 
     /// True once the deadline has passed (on the clock it was given on), or a stop was requested.
