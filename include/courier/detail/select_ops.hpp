@@ -28,6 +28,7 @@
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
+#include "courier/detail/wait/stop.hpp"
 #include "courier/detail/wait/thread_waiter.hpp"
 #include "courier/detail/wait/waker.hpp"
 
@@ -155,8 +156,8 @@ using send_op = chan_op<T, send_side>;
 
 /// The operation of an on_stop arm: ready once a stop is requested on its std::stop_token. While
 /// it is registered, a stop request selects the waiting select with this operation's id, as a
-/// partner would (the stop_callback's destructor, in unregister_op(), waits for a callback running
-/// on another thread, so the waiter outlives its wake()).
+/// partner would, through a stop_guard (wait/stop.hpp; its destructor, in unregister_op(), waits
+/// for a callback running on another thread, so the waiter outlives its wake()).
 class stop_op final : public select_op {
   public:
     explicit stop_op(std::stop_token st) noexcept : st_(std::move(st)) {}
@@ -167,31 +168,21 @@ class stop_op final : public select_op {
             return true;
         }
         if (st_.stop_possible()) {
-            callback_.emplace(st_, select_waiter{&w, id()});
+            guard_.emplace(st_, w, id());
         }
         return false;
     }
-    void unregister_op() override { callback_.reset(); }
+    void unregister_op() override { guard_.reset(); }
     bool accept() override { return true; }  // a stop request is never taken back
     bool is_ready() override { return requested(); }
     bool watch(waiter& w) override { return register_op(w); }
     std::optional<clock::time_point> next_due() override { return std::nullopt; }
 
   private:
-    struct select_waiter {
-        waiter* w;
-        std::uintptr_t id;
-        void operator()() const noexcept {
-            if (w->try_select(id)) {
-                w->wake();
-            }
-        }
-    };
-
     bool requested() const noexcept { return sync::stop_requested(st_); }
 
     std::stop_token st_;
-    std::optional<sync::stop_callback<select_waiter>> callback_;
+    std::optional<stop_guard> guard_;
 };
 
 // ---- the algorithm --------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 // before the waiter's memory goes.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stop_token>
 
@@ -25,24 +26,31 @@ class stop_guard {
     /// at once.
     stop_guard(const deadline& dl, waiter& w) noexcept {
         if (const std::stop_token* st = dl.stop_token()) {
-            callback_.emplace(*st, wake_stopped{&w});
+            callback_.emplace(*st, select_and_wake{&w, sel_stopped});
         }
+    }
+
+    /// Watches `st` for `w`: a stop request completes `w` with `selection` (select's on_stop arm
+    /// passes its operation's id).
+    stop_guard(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
+        callback_.emplace(st, select_and_wake{&w, selection});
     }
 
     stop_guard(const stop_guard&) = delete;
     stop_guard& operator=(const stop_guard&) = delete;
 
   private:
-    struct wake_stopped {
+    struct select_and_wake {
         waiter* w;
+        std::uintptr_t selection;
         void operator()() const noexcept {
-            if (w->try_select(sel_stopped)) {
+            if (w->try_select(selection)) {
                 w->wake();
             }
         }
     };
 
-    std::optional<sync::stop_callback<wake_stopped>> callback_;
+    std::optional<sync::stop_callback<select_and_wake>> callback_;
 };
 
 }  // namespace courier::detail
