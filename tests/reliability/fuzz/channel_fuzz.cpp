@@ -64,6 +64,13 @@ void check(bool ok, const char* what) {
     }
 }
 
+// check() for the call `what` and what was expected of it; the message is built only on failure.
+void check(bool ok, const char* what, const char* expected) {
+    if (!ok) {
+        fail(std::string(what) + ": " + expected);
+    }
+}
+
 /// Hands out the input bytes; zeros once they run out.
 class reader {
   public:
@@ -302,6 +309,35 @@ class channel_slot final : public slot_base {
         check(v.value() == expected, "the value handed back is not the one sent");
     }
 
+    // Checks the result of a send of `v` that does not block (try, timed out at once, or stopped)
+    // against the model: `disconnected` when it `fails`, else busy (`is_busy(error)`: full, timeout
+    // or stopped) when there is no room, else sent. A failed send hands `v` back.
+    template <class Result, class IsBusy>
+    void check_quick_send(Result& r, int v, bool fails, IsBusy is_busy, const char* what) {
+        if (fails) {
+            check(!r && r.error().is_disconnected(), what, "expected disconnected");
+            handed_back(r.error().value, v);
+        } else if (!room()) {
+            check(!r && is_busy(r.error()), what, "expected it not to complete");
+            handed_back(r.error().value, v);
+        } else {
+            check(r.has_value(), what, "expected success");
+            q_.push_back(v);
+        }
+    }
+
+    // Checks the result of a receive that does not block against the model: the oldest message
+    // when one `has` to arrive, else `disconnected` once the channel `ends`, else `idle`.
+    template <class Result, class Error>
+    void check_quick_recv(const Result& m, bool has, bool ends, Error disconnected, Error idle,
+                          const char* what) {
+        if (!has) {
+            check(!m && m.error() == (ends ? disconnected : idle), what, "wrong error");
+            return;
+        }
+        take(m, true, what);
+    }
+
     void send(std::size_t h, int how) {
         Tx* s = sender_at(h);
         if (s == nullptr) {
@@ -313,32 +349,16 @@ class channel_slot final : public slot_base {
         if constexpr (bounded_tx) {
             if (how == 1 || (how == 0 && !fails && !room())) {
                 auto r = s->try_send(item(v));
-                if (fails) {
-                    check(!r && r.error().is_disconnected(), "try_send: expected disconnected");
-                    handed_back(r.error().value, v);
-                } else if (!room()) {
-                    check(!r && r.error().is_full(), "try_send: expected full");
-                    handed_back(r.error().value, v);
-                } else {
-                    check(r.has_value(), "try_send: expected success");
-                    q_.push_back(v);
-                }
+                check_quick_send(
+                    r, v, fails, [](const auto& e) { return e.is_full(); }, "try_send");
                 return;
             }
             if (how == 2 || how == 3) {
                 auto r = how == 2
                              ? s->send_timeout(item(v), 0ms)
                              : s->send_deadline(item(v), std::chrono::steady_clock::now() - 1s);
-                if (fails) {
-                    check(!r && r.error().is_disconnected(), "send_timeout: expected disconnected");
-                    handed_back(r.error().value, v);
-                } else if (!room()) {
-                    check(!r && r.error().is_timeout(), "send_timeout: expected timeout");
-                    handed_back(r.error().value, v);
-                } else {
-                    check(r.has_value(), "send_timeout: expected success");
-                    q_.push_back(v);
-                }
+                check_quick_send(
+                    r, v, fails, [](const auto& e) { return e.is_timeout(); }, "send_timeout");
                 return;
             }
         }
@@ -434,16 +454,8 @@ class channel_slot final : public slot_base {
                 const int v = (*next_)++;
                 const bool fails = !static_cast<bool>(*s) || send_disconnected();
                 auto r = s->send(item(v), source.get_token());
-                if (fails) {
-                    check(!r && r.error().is_disconnected(), "send(stop): expected disconnected");
-                    handed_back(r.error().value, v);
-                } else if (!room()) {
-                    check(!r && r.error().is_stopped(), "send(stop): expected stopped");
-                    handed_back(r.error().value, v);
-                } else {
-                    check(r.has_value(), "send(stop): expected success (one try)");
-                    q_.push_back(v);
-                }
+                check_quick_send(
+                    r, v, fails, [](const auto& e) { return e.is_stopped(); }, "send(stop)");
                 return;
             }
         }
@@ -454,14 +466,9 @@ class channel_slot final : public slot_base {
         const bool live = static_cast<bool>(*r);
         const bool has = live && !q_.empty();
         const bool ends = !live || (q_.empty() && recv_disconnected());
-        auto m = r->recv(source.get_token());
-        if (!has) {
-            check(!m && m.error() == (ends ? courier::recv_timeout_error::disconnected
-                                           : courier::recv_timeout_error::stopped),
-                  "recv(stop): wrong error");
-            return;
-        }
-        take(m, true, "recv(stop)");
+        check_quick_recv(r->recv(source.get_token()), has, ends,
+                         courier::recv_timeout_error::disconnected,
+                         courier::recv_timeout_error::stopped, "recv(stop)");
     }
 
     // Receives once; checks the message or the error against the model.
@@ -483,25 +490,14 @@ class channel_slot final : public slot_base {
             }
         }
         if (how == 1) {
-            auto m = r->try_recv();
-            if (!has) {
-                check(!m && m.error() == (ends ? courier::try_recv_error::disconnected
-                                               : courier::try_recv_error::empty),
-                      "try_recv: wrong error");
-                return;
-            }
-            take(m, true, "try_recv");
+            check_quick_recv(r->try_recv(), has, ends, courier::try_recv_error::disconnected,
+                             courier::try_recv_error::empty, "try_recv");
             return;
         }
-        auto m = how == 2 ? r->recv_timeout(0ms)
-                          : r->recv_deadline(std::chrono::system_clock::now() - 1s);
-        if (!has) {
-            check(!m && m.error() == (ends ? courier::recv_timeout_error::disconnected
-                                           : courier::recv_timeout_error::timeout),
-                  "recv_timeout: wrong error");
-            return;
-        }
-        take(m, true, "recv_timeout");
+        check_quick_recv(how == 2 ? r->recv_timeout(0ms)
+                                  : r->recv_deadline(std::chrono::system_clock::now() - 1s),
+                         has, ends, courier::recv_timeout_error::disconnected,
+                         courier::recv_timeout_error::timeout, "recv_timeout");
     }
 
     template <class Result>
