@@ -146,7 +146,7 @@ std::int64_t now_ns() {
 /// `--extra stop`: how long a receive blocked on an empty, connected channel takes to return after
 /// request_stop() on its std::stop_token (1 000 tries; each receiver has been blocked 1 ms, long
 /// enough to have stopped spinning and parked). Rows stop_wake_median and stop_wake_max, in ns.
-void measure_stop_wake(const bench::options& o) {
+void measure_stop_wake() {
     constexpr std::size_t tries = 1000;
     auto [tx, rx] = courier::channel<bench::message>();
     std::vector<std::int64_t> ns;
@@ -177,7 +177,6 @@ void measure_stop_wake(const bench::options& o) {
                        static_cast<double>(ns[tries / 2]), "ns");
     bench::print_extra("courier", "stop_wake_max", "unbounded", static_cast<double>(ns.back()),
                        "ns");
-    (void)o;
 }
 
 }  // namespace
@@ -189,9 +188,9 @@ int main(int argc, char** argv) {
             if (o.header) {
                 bench::print_extra_header();
             }
-            measure_stop_wake(o);
+            measure_stop_wake();
         }
         return 0;
     }
-    return bench::main_for<courier_adapter>(argc, argv);
+    return bench::run_for<courier_adapter>(o);
 }

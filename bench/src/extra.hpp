@@ -163,14 +163,19 @@ int run_extra(const options& o) {
     return 0;
 }
 
-/// The whole `main` of an executable that benchmarks adapter A.
+/// What an executable that benchmarks adapter A does with its parsed options.
 template <class A>
-int main_for(int argc, char** argv) {
-    const options o = parse_options(argc, argv);
+int run_for(const options& o) {
     if (!o.extra.empty()) {
         return o.list ? 0 : run_extra<A>(o);
     }
     return run_cases(A::name, cases_for<A>(), o);
+}
+
+/// The whole `main` of an executable that benchmarks adapter A.
+template <class A>
+int main_for(int argc, char** argv) {
+    return run_for<A>(parse_options(argc, argv));
 }
 
 }  // namespace bench
