@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -243,27 +245,23 @@ TYPED_TEST(mpmc_test, counts_identity_and_weak_senders) {
 
 // ---- each message goes to exactly one receiver ----------------------------------------------
 
-TYPED_TEST(mpmc_test, each_message_to_exactly_one_receiver) {
-    using K = TypeParam;
+/// Runs 4 producers and 4 consumers over a channel of kind `K`; `consume(rx, mine)` is each
+/// consumer's loop, appending what it receives to `mine` until the channel disconnects. Checks
+/// that every message reached exactly one consumer, and each consumer saw each producer's messages
+/// in order.
+template <class K, class Consume>
+void expect_each_message_once(Consume consume) {
     constexpr std::uint32_t producers = 4;
     constexpr std::uint32_t consumers = 4;
     const auto per_producer = static_cast<std::uint32_t>(scaled(4000));
-    watchdog wd(60s, "send/recv with 4 producers and 4 consumers");
 
     std::vector<std::vector<stamped>> received(consumers);
     {
         auto [tx, rx] = K::template make<stamped>();
         std::vector<std::jthread> threads;
         for (std::uint32_t c = 0; c < consumers; ++c) {
-            threads.emplace_back([rx_copy = rx, &mine = received[c]] {
-                for (;;) {
-                    auto m = rx_copy.recv();
-                    if (!m) {
-                        return;
-                    }
-                    mine.push_back(*m);
-                }
-            });
+            threads.emplace_back(
+                [rx_copy = rx, &mine = received[c], c, &consume] { consume(rx_copy, mine, c); });
         }
         for (std::uint32_t p = 0; p < producers; ++p) {
             threads.emplace_back([tx_copy = tx, p, per_producer] {
@@ -305,6 +303,46 @@ TYPED_TEST(mpmc_test, each_message_to_exactly_one_receiver) {
     EXPECT_EQ(missing, 0u) << "messages never received";
     EXPECT_EQ(out_of_order, 0u) << "a consumer saw one producer's messages out of order";
     EXPECT_GE(consumers_used, 1u);
+}
+
+TYPED_TEST(mpmc_test, each_message_to_exactly_one_receiver) {
+    watchdog wd(60s, "send/recv with 4 producers and 4 consumers");
+    expect_each_message_once<TypeParam>(
+        [](const courier::mpmc::receiver<stamped>& rx, std::vector<stamped>& mine, std::uint32_t) {
+            for (;;) {
+                auto m = rx.recv();
+                if (!m) {
+                    return;
+                }
+                mine.push_back(*m);
+            }
+        });
+}
+
+TYPED_TEST(mpmc_test, batches_reach_exactly_one_receiver) {
+    watchdog wd(60s, "recv_many/try_recv_many with 4 producers and 4 consumers");
+    // Consumers take batches of different sizes, one of them mixing in non-blocking batches, so
+    // runs claimed by one consumer interleave with single claims by the others.
+    expect_each_message_once<TypeParam>([](const courier::mpmc::receiver<stamped>& rx,
+                                           std::vector<stamped>& mine, std::uint32_t c) {
+        constexpr std::array<std::size_t, 4> max_of = {1, 3, 16, 64};
+        const std::size_t max = max_of[c];
+        for (std::size_t round = 0;; ++round) {
+            if (c == 3 && round % 2 == 1) {
+                const std::size_t got = rx.try_recv_many(std::back_inserter(mine), max);
+                EXPECT_LE(got, max);
+                continue;
+            }
+            const std::size_t before = mine.size();
+            auto r = rx.recv_many(std::back_inserter(mine), max);
+            if (!r) {
+                return;
+            }
+            EXPECT_GE(*r, 1u);
+            EXPECT_LE(*r, max);
+            EXPECT_EQ(mine.size() - before, *r);
+        }
+    });
 }
 
 TYPED_TEST(mpmc_test, no_message_is_lost_or_leaked) {

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "courier/detail/batch.hpp"
 #include "courier/detail/channel.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/status.hpp"
@@ -411,6 +412,51 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
                                                   std::stop_token st) const {
         auto dl = detail::deadline::at(deadline).with_stop(st);
         return recv_until<recv_timeout_error>(dl);
+    }
+
+    /// Moves up to `max` messages that can be received now into the output iterator `out`, oldest
+    /// first; returns how many (0 when there are none, also once disconnected). Never blocks.
+    /// A run of buffered messages is claimed in one step, and blocked senders are woken once per
+    /// run, when neither T's move nor writing through `out` can throw (a back_inserter into a
+    /// std::vector counts: room is reserved before claiming). Otherwise messages are taken one at a
+    /// time; if writing one throws, the exception propagates, the messages written before it are
+    /// received, that one is destroyed (or, when T's move may throw, stays first in the channel),
+    /// and the rest stay in the channel.
+    template <class Out>
+    requires std::output_iterator<Out, T> std::size_t try_recv_many(Out out, std::size_t max)
+    const {
+        detail::chan<T>* c = this->get();
+        if (c == nullptr || max == 0) {
+            return 0;
+        }
+        detail::batch_sink<T, Out> sink(out);
+        detail::op_status st{};
+        return c->try_recv_many(sink, max, st);
+    }
+
+    /// try_recv_many(), but blocks until at least one message can be received: returns how many
+    /// were moved into `out` (1 to `max`), or recv_error once the channel is empty and
+    /// disconnected. With `max == 0` returns 0 at once (also on an empty handle). Exactly-once and
+    /// in order, as recv().
+    template <class Out>
+    requires std::output_iterator<Out, T> expected<std::size_t, recv_error> recv_many(
+        Out out, std::size_t max)
+    const {
+        if (max == 0) {
+            return std::size_t{0};
+        }
+        detail::chan<T>* c = this->get();
+        if (c == nullptr) {
+            return expected<std::size_t, recv_error>(unexpect, recv_error{});
+        }
+        detail::batch_sink<T, Out> sink(out);
+        detail::op_status st{};
+        detail::deadline dl = detail::deadline::never();
+        const std::size_t n = c->recv_many(dl, sink, max, st);
+        if (n == 0) {
+            return expected<std::size_t, recv_error>(unexpect, recv_error{});
+        }
+        return n;
     }
 
     /// Blocking iteration: each step receives one message; ends on disconnection.

@@ -19,11 +19,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <numeric>
 #include <optional>
 #include <ranges>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -2859,6 +2861,289 @@ TYPED_TEST_P(channel_suite, stress_close) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Batches (docs/api.md "Batches")
+
+/// An output iterator that appends to a vector and throws on its `fail_at`-th write (1-based).
+template <class T>
+struct throwing_sink {
+    using difference_type = std::ptrdiff_t;
+    std::vector<T>* out = nullptr;
+    int* countdown = nullptr;
+
+    const throwing_sink& operator*() const { return *this; }
+    throwing_sink& operator++() { return *this; }
+    throwing_sink operator++(int) { return *this; }
+    const throwing_sink& operator=(T&& v) const {
+        if (--*countdown == 0) {
+            throw std::runtime_error("throwing_sink: full");
+        }
+        out->push_back(std::move(v));
+        return *this;
+    }
+};
+
+TYPED_TEST_P(channel_suite, batch_receives) {
+    using F = TypeParam;
+    watchdog wd(30s, "batch_receives");
+    {
+        courier::receiver<int> empty;
+        std::vector<int> v;
+        EXPECT_EQ(empty.try_recv_many(std::back_inserter(v), 4), 0u);
+        EXPECT_FALSE(empty.recv_many(std::back_inserter(v), 4).has_value());
+    }
+    chan<F, int> c;
+    std::vector<int> v;
+    EXPECT_EQ(c.rx.try_recv_many(std::back_inserter(v), 8), 0u) << "an empty channel";
+    const std::size_t n = F::buffered ? std::min<std::size_t>(F::buffer, 100) : 1;
+    std::jthread rendezvous_sender;
+    if constexpr (F::buffered) {
+        for (std::size_t i = 0; i < n; ++i) {
+            ASSERT_TRUE(c.tx.send(static_cast<int>(i)).has_value());
+        }
+    } else {
+        rendezvous_sender = std::jthread([tx = c.tx] { EXPECT_TRUE(tx.send(0).has_value()); });
+        std::this_thread::sleep_for(settle);
+    }
+    // max == 0 takes nothing, at once.
+    EXPECT_EQ(c.rx.try_recv_many(std::back_inserter(v), 0), 0u);
+    auto none = c.rx.recv_many(std::back_inserter(v), 0);
+    ASSERT_TRUE(none.has_value());
+    EXPECT_EQ(*none, 0u);
+    EXPECT_TRUE(v.empty());
+    // A run into a vector, then the rest through a plain pointer, in order.
+    const std::size_t first = std::min<std::size_t>(n, 3);
+    EXPECT_EQ(c.rx.try_recv_many(std::back_inserter(v), 3), first);
+    std::vector<int> rest(200, -1);
+    if (n > first) {
+        auto r = c.rx.recv_many(rest.data(), rest.size());
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(*r, n - first);
+        v.insert(v.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(*r));
+    }
+    EXPECT_EQ(v, iota_vector(static_cast<int>(n)));
+    if (rendezvous_sender.joinable()) {
+        rendezvous_sender.join();
+    }
+    EXPECT_EQ(c.rx.try_recv_many(std::back_inserter(v), 8), 0u) << "taken twice";
+    // After disconnection: what is buffered, then recv_error.
+    if constexpr (F::buffered) {
+        ASSERT_TRUE(c.tx.send(7).has_value());
+    }
+    c.tx.reset();
+    std::deque<int> d;
+    if constexpr (F::buffered) {
+        auto r = c.rx.recv_many(std::back_inserter(d), 8);
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(*r, 1u);
+        EXPECT_EQ(d, std::deque<int>{7});
+    }
+    EXPECT_FALSE(c.rx.recv_many(std::back_inserter(d), 8).has_value());
+    EXPECT_EQ(c.rx.try_recv_many(std::back_inserter(d), 8), 0u);
+}
+
+TYPED_TEST_P(channel_suite, recv_many_blocks_and_wakes) {
+    using F = TypeParam;
+    watchdog wd(30s, "recv_many_blocks_and_wakes");
+    chan<F, int> c;
+    std::vector<int> v;
+    auto [cpu, wall] = measure_blocked(
+        [&] {
+            auto r = c.rx.recv_many(std::back_inserter(v), 16);
+            EXPECT_TRUE(r.has_value());
+            EXPECT_EQ(r.value_or(0), 1u);
+        },
+        [&c] { EXPECT_TRUE(c.tx.send(5).has_value()); }, 300ms);
+    EXPECT_GE(wall, 250ms) << "recv_many returned without a message";
+    EXPECT_LT(cpu, wall / 10) << "recv_many used CPU while it waited";
+    EXPECT_EQ(v, std::vector<int>{5});
+    // A disconnection wakes it too.
+    std::jthread dropper([&c] {
+        std::this_thread::sleep_for(settle);
+        c.tx.reset();
+    });
+    EXPECT_FALSE(c.rx.recv_many(std::back_inserter(v), 16).has_value());
+}
+
+TYPED_TEST_P(channel_suite, batch_exactly_once_fifo) {
+    using F = TypeParam;
+    constexpr std::size_t producers = 4;
+    const std::size_t per = scaled(5000);
+    watchdog wd(120s, "batch_exactly_once_fifo with 4 producers");
+    chan<F, stamped> c;
+    std::vector<std::jthread> threads;
+    for (std::size_t p = 0; p < producers; ++p) {
+        threads.emplace_back([tx = c.tx, p, per] {
+            for (std::size_t s = 0; s < per; ++s) {
+                if (!tx.send(
+                        stamped{static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(s), 0})) {
+                    ADD_FAILURE() << "send failed with a live receiver";
+                    return;
+                }
+            }
+        });
+    }
+    c.tx.reset();
+    fifo_checker check(producers, per);
+    constexpr std::array<std::size_t, 8> sizes = {1, 2, 3, 7, 31, 32, 64, 100};
+    std::array<stamped, 100> buf{};
+    std::vector<stamped> vec;
+    for (std::size_t round = 0;; ++round) {
+        const std::size_t max = sizes[round % sizes.size()];
+        std::size_t got = 0;
+        if (round % 3 == 2) {
+            vec.clear();
+            got = c.rx.try_recv_many(std::back_inserter(vec), max);
+            for (const stamped& m : vec) {
+                check.record(m.producer, m.seq);
+            }
+            if (got == 0 && c.rx.is_disconnected() && c.rx.empty()) {
+                break;
+            }
+        } else {
+            auto r = c.rx.recv_many(buf.begin(), max);
+            if (!r) {
+                break;
+            }
+            got = *r;
+            EXPECT_GE(got, 1u);
+            for (std::size_t i = 0; i < got; ++i) {
+                check.record(buf[i].producer, buf[i].seq);
+            }
+        }
+        EXPECT_LE(got, max) << "more than max";
+    }
+    check.expect_complete();
+}
+
+TYPED_TEST_P(channel_suite, batch_lifetimes) {
+    using F = TypeParam;
+    if constexpr (!F::buffered) {
+        GTEST_SKIP() << "a rendezvous channel buffers nothing to take in a batch";
+    } else {
+        watchdog wd(30s, "batch_lifetimes");
+        const int n = static_cast<int>(std::min<std::size_t>(F::buffer, 40));
+        {
+            chan<F, tracked> c;
+            for (int i = 0; i < n; ++i) {
+                ASSERT_TRUE(c.tx.send(tracked(i)).has_value());
+            }
+            std::vector<tracked> v;  // runs, with room reserved first
+            std::deque<tracked> d;   // one at a time through push_back
+            const auto half = static_cast<std::size_t>(n / 2);
+            EXPECT_EQ(c.rx.try_recv_many(std::back_inserter(v), half), half);
+            auto r = c.rx.recv_many(std::back_inserter(d), 3);
+            ASSERT_TRUE(r.has_value());
+            EXPECT_EQ(tracked::live(), n) << "a batch copied or leaked a message";
+            EXPECT_EQ(tracked::copies(), 0);
+            int expect = 0;
+            for (tracked& t : v) {
+                EXPECT_EQ(t.consume(), expect++);
+            }
+            for (tracked& t : d) {
+                EXPECT_EQ(t.consume(), expect++);
+            }
+        }  // the receiver goes with the messages still buffered: each destroyed once
+        EXPECT_EQ(tracked::live(), 0) << "objects leaked";
+        EXPECT_EQ(tracked::dropped(), n - static_cast<long>(n / 2) - std::min<long>(3, n - n / 2));
+    }
+}
+
+TYPED_TEST_P(channel_suite, batch_throwing_sink) {
+    using F = TypeParam;
+    if constexpr (!F::buffered) {
+        GTEST_SKIP() << "a rendezvous channel buffers nothing to take in a batch";
+    } else {
+        watchdog wd(30s, "batch_throwing_sink");
+        const int n = static_cast<int>(std::min<std::size_t>(F::buffer, 10));
+        if (n < 2) {
+            GTEST_SKIP() << "needs a buffer of 2 messages";
+        }
+        {
+            chan<F, tracked> c;
+            for (int i = 0; i < n; ++i) {
+                ASSERT_TRUE(c.tx.send(tracked(i)).has_value());
+            }
+            std::vector<tracked> out;
+            int countdown = 2;  // the second write throws
+            EXPECT_THROW(c.rx.try_recv_many(throwing_sink<tracked>{&out, &countdown}, 5),
+                         std::runtime_error);
+            ASSERT_EQ(out.size(), 1u);
+            EXPECT_EQ(out[0].consume(), 0);
+            EXPECT_EQ(tracked::dropped(), 1) << "the message the sink refused is destroyed";
+            // The others are still there, in order.
+            std::vector<tracked> rest;
+            auto r = c.rx.recv_many(std::back_inserter(rest), 100);
+            ASSERT_TRUE(r.has_value());
+            ASSERT_EQ(*r, static_cast<std::size_t>(n - 2));
+            for (int i = 0; i < n - 2; ++i) {
+                EXPECT_EQ(rest[static_cast<std::size_t>(i)].consume(), i + 2);
+            }
+        }
+        EXPECT_EQ(tracked::live(), 0) << "objects leaked";
+        EXPECT_EQ(tracked::dropped(), 1);
+    }
+}
+
+TYPED_TEST_P(channel_suite, batch_throwing_move) {
+    using F = TypeParam;
+    if constexpr (!F::buffered) {
+        GTEST_SKIP() << "a rendezvous channel buffers nothing to take in a batch";
+    } else {
+        watchdog wd(30s, "batch_throwing_move");
+        const int n = static_cast<int>(std::min<std::size_t>(F::buffer, 6));
+        {
+            chan<F, throwing_move> c;
+            for (int i = 0; i < n; ++i) {
+                ASSERT_TRUE(c.tx.send(throwing_move(i)).has_value());
+            }
+            std::deque<throwing_move> out;
+            throwing_move::arm(n >= 2 ? 2 : 1);  // the move of the second message throws
+            EXPECT_THROW(c.rx.try_recv_many(std::back_inserter(out), 100), move_error);
+            throwing_move::disarm();
+            ASSERT_EQ(out.size(), n >= 2 ? 1u : 0u);
+            // The message whose move threw is still the oldest.
+            auto r = c.rx.recv_many(std::back_inserter(out), 100);
+            ASSERT_TRUE(r.has_value());
+            ASSERT_EQ(out.size(), static_cast<std::size_t>(n));
+            for (int i = 0; i < n; ++i) {
+                EXPECT_EQ(out[static_cast<std::size_t>(i)].consume(), i);
+            }
+        }
+        EXPECT_EQ(throwing_move::live(), 0) << "objects leaked";
+        EXPECT_EQ(throwing_move::dropped(), 0) << "a message was lost";
+    }
+}
+
+TYPED_TEST_P(channel_suite, batch_wakes_blocked_senders) {
+    using F = TypeParam;
+    if constexpr (!F::bounded || !F::buffered) {
+        GTEST_SKIP() << "only senders of a buffered bounded channel wait for room";
+    } else {
+        watchdog wd(60s, "senders blocked on a full channel after recv_many freed room");
+        chan<F, int> c;
+        fill<F>(c.tx);
+        const std::size_t k = std::min<std::size_t>(F::buffer, 8);
+        std::atomic<std::size_t> sent{0};
+        std::vector<std::jthread> senders;
+        for (std::size_t i = 0; i < k; ++i) {
+            senders.emplace_back([tx = c.tx, &sent, i] {
+                EXPECT_TRUE(tx.send(1000 + static_cast<int>(i)).has_value());
+                ++sent;
+            });
+        }
+        std::this_thread::sleep_for(settle);
+        EXPECT_EQ(sent.load(), 0u) << "a send did not wait for room";
+        std::vector<int> v;
+        EXPECT_EQ(c.rx.try_recv_many(std::back_inserter(v), k), k);
+        for (auto& t : senders) {
+            t.join();  // each woke: the watchdog ends a lost wake-up
+        }
+        EXPECT_EQ(sent.load(), k);
+        EXPECT_EQ(c.rx.size(), F::buffer);
+    }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     channel_suite, smoke, try_recv, try_send, recv_timeout, recv_deadline_clocks, send_timeout,
     send_deadline_clocks, huge_timeouts, floating_point_timeouts, zero_and_negative_timeouts,
@@ -2866,12 +3151,13 @@ REGISTER_TYPED_TEST_SUITE_P(
     receiver_drop_wakes_sender, close_wakes_sender, close_keeps_buffer, moved_from_handles,
     snapshots, counts_and_identity, weak_senders, weak_upgrade_races_last_drop,
     stop_wakes_blocked_recv, stop_requested_before_the_call_tries_once, stop_wakes_blocked_send,
-    stop_never_loses_a_message, range_for, views_take, try_iter, move_only_payload,
-    no_default_constructor, exactly_once_fifo, linearizable, linearizable_try_recv,
-    linearizable_handoff, send_happens_before_recv, drops, drops_after_senders_gone,
-    no_leak_partial_consume, error_values_are_the_sent_ones, throwing_move_send, throwing_move_recv,
-    throwing_move_concurrent, blocked_recv_uses_no_cpu, blocked_send_uses_no_cpu, no_lost_wakeups,
-    no_lost_wakeups_timeout, many_blocked_senders, concurrent_send_same_object, stress,
-    stress_disconnect, stress_close);
+    stop_never_loses_a_message, batch_receives, recv_many_blocks_and_wakes, batch_exactly_once_fifo,
+    batch_lifetimes, batch_throwing_sink, batch_throwing_move, batch_wakes_blocked_senders,
+    range_for, views_take, try_iter, move_only_payload, no_default_constructor, exactly_once_fifo,
+    linearizable, linearizable_try_recv, linearizable_handoff, send_happens_before_recv, drops,
+    drops_after_senders_gone, no_leak_partial_consume, error_values_are_the_sent_ones,
+    throwing_move_send, throwing_move_recv, throwing_move_concurrent, blocked_recv_uses_no_cpu,
+    blocked_send_uses_no_cpu, no_lost_wakeups, no_lost_wakeups_timeout, many_blocked_senders,
+    concurrent_send_same_object, stress, stress_disconnect, stress_close);
 
 }  // namespace courier_test

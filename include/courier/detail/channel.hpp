@@ -97,6 +97,38 @@ class chan {
         });
     }
 
+    /// Takes up to `max` messages that can be received now into `sink` (batch.hpp); returns how
+    /// many, with `st` = ok, or 0 with `st` = empty or disconnected.
+    template <class Sink>
+    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st) {
+        return visit([&](auto& f) { return f.try_recv_many(sink, max, st); });
+    }
+
+    /// try_recv_many(), but when nothing can be taken now, waits until `dl` for one message (as
+    /// recv() does), then takes what else can be taken now. `st` = ok, or why nothing was taken.
+    template <class Sink>
+    std::size_t recv_many(deadline& dl, Sink& sink, std::size_t max, op_status& st) {
+        const std::size_t n = try_recv_many(sink, max, st);
+        if (n != 0 || st != op_status::empty) {
+            return n;
+        }
+        sink.prepare(1);
+        auto put = [&sink](T&& v) {
+            sink.put(std::move(v));
+            return true;
+        };
+        auto fail = [&st](op_status s) {
+            st = s;
+            return false;
+        };
+        if (!recv(dl, put, fail)) {
+            return 0;
+        }
+        st = op_status::ok;
+        op_status more{};
+        return 1 + try_recv_many(sink, max - 1, more);
+    }
+
     /// Runs a select verb: `verb(flavor, the flavor's part of state)`.
     template <class Verb>
     decltype(auto) select(select_state& state, Verb&& verb) {

@@ -18,6 +18,8 @@
 #include <courier/select.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -52,7 +54,7 @@ struct ends {
     }
 };
 
-enum class kind { list, array1, zero };
+enum class kind { list, array1, array2, zero };
 
 // The mpmc handles can hold every flavor with one type.
 using mtx = courier::mpmc::sender<msg>;
@@ -64,6 +66,8 @@ inline std::pair<mtx, mrx> make_channel(kind k) {
             return courier::mpmc::channel<msg>();
         case kind::array1:
             return courier::mpmc::sync_channel<msg>(1);
+        case kind::array2:
+            return courier::mpmc::sync_channel<msg>(2);
         case kind::zero:
             break;
     }
@@ -928,6 +932,182 @@ struct select_stop_vs_send : rl::test_suite<select_stop_vs_send<K>, 2> {
     }
 };
 
+// ---- 17. batches: a run of slots claimed with one CAS
+// ---------------------------------------------
+
+/// Constructs each message in the next of an array of optionals. Nothing it does can throw, so
+/// batch receives take their run path (one claim for the whole run).
+struct model_sink {
+    using difference_type = std::ptrdiff_t;
+    std::optional<msg>* next;
+    model_sink& operator*() noexcept { return *this; }
+    model_sink& operator=(msg&& m) noexcept {
+        next->emplace(std::move(m));
+        return *this;
+    }
+    model_sink& operator++() noexcept {
+        ++next;
+        return *this;
+    }
+    model_sink operator++(int) noexcept {
+        model_sink old = *this;
+        ++next;
+        return old;
+    }
+};
+
+/// Receives with recv_many (at most `max` a call) until disconnection; checks that the values are
+/// `first`, `first + 1`, ... in order and returns how many there were. Notes the largest batch.
+template <std::size_t Max>
+int recv_batches(const mrx& rx, int first, std::size_t& largest) {
+    int next = first;
+    for (;;) {
+        std::array<std::optional<msg>, Max> got;
+        auto n = rx.recv_many(model_sink{got.data()}, Max);
+        if (!n) {
+            return next - first;
+        }
+        RL_ASSERT(*n >= 1 && *n <= Max);
+        largest = std::max(largest, *n);
+        for (std::size_t i = 0; i < *n; ++i) {
+            RL_ASSERT(got[i].has_value() && got[i]->value() == next);  // in order, no gap
+            ++next;
+        }
+        if (*n < Max) {
+            RL_ASSERT(!got[*n].has_value());  // nothing written past the count
+        }
+    }
+}
+
+// One sender sends 1..4 (on capacity 2 it blocks until a batch frees room; on the list it crosses
+// a block boundary: the models build blocks of 3 slots), then goes; the receiver takes batches of
+// up to 3. A run must only cover slots whose messages are fully written (msg's payload is an
+// rl::var: reading it early is a data race), must wake the blocked sender (else a deadlock), and
+// on the list must free each block exactly once (else a leak or a double free).
+template <kind K>
+struct batch_vs_sender : rl::test_suite<batch_vs_sender<K>, 2> {
+    ends<mtx, mrx> ch;
+    std::size_t largest = 0;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        largest = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            for (int v = 1; v <= 4; ++v) {
+                RL_ASSERT(tx.send(msg(v)).has_value());
+            }
+        } else {
+            mrx rx = std::move(*ch.rx);
+            RL_ASSERT(recv_batches<3>(rx, 1, largest) == 4);
+        }
+    }
+    void after() {
+        outcomes().add(largest == 1   ? "batches of 1"
+                       : largest == 2 ? "a batch of 2"
+                                      : "a batch of 3");
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// A batch receiver and a single receiver share a channel fed 1..5 by a third thread: every message
+// is received exactly once, each receiver sees increasing values. On the list (blocks of 3) a run
+// that reaches a block's end frees the block while the other receiver may still be reading an
+// earlier slot of it: exactly one of them frees it, after both finished (else a leak, a double
+// free, or a read of freed memory).
+template <kind K>
+struct batch_vs_receiver : rl::test_suite<batch_vs_receiver<K>, 3> {
+    ends<mtx, mrx> ch;
+    std::optional<mrx> second;
+    int sum[2] = {0, 0};
+    std::size_t largest = 0;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        second.emplace(*ch.rx);
+        sum[0] = sum[1] = 0;
+        largest = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            mtx tx = std::move(*ch.tx);
+            for (int v = 1; v <= 5; ++v) {
+                RL_ASSERT(tx.send(msg(v)).has_value());
+            }
+        } else if (i == 1) {
+            mrx rx = std::move(*ch.rx);
+            int last = 0;
+            for (;;) {
+                std::array<std::optional<msg>, 3> got;
+                auto n = rx.recv_many(model_sink{got.data()}, 3);
+                if (!n) {
+                    break;
+                }
+                largest = std::max(largest, *n);
+                for (std::size_t j = 0; j < *n; ++j) {
+                    const int v = got[j]->value();
+                    RL_ASSERT(v > last);
+                    last = v;
+                    sum[0] += v;
+                }
+            }
+        } else {
+            mrx rx = std::move(*second);
+            int last = 0;
+            for (;;) {
+                auto m = rx.recv();
+                if (!m) {
+                    break;
+                }
+                RL_ASSERT(m->value() > last);
+                last = m->value();
+                sum[1] += last;
+            }
+        }
+    }
+    void after() {
+        outcomes().add(largest >= 2 ? "a run of 2 or 3" : "no run");
+        RL_ASSERT(sum[0] + sum[1] == 15);  // 1..5, each exactly once
+        ch.clear();
+        second.reset();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+// Capacity 2, full; two senders each send one message; the receiver takes one batch of 2 and
+// stops receiving. Both senders must complete: a batch that frees two slots wakes two blocked
+// senders (waking one would leave the other parked with room free: a deadlock).
+struct batch_wakes_two_senders : rl::test_suite<batch_wakes_two_senders, 3> {
+    ends<mtx, mrx> ch;
+    std::optional<mtx> second;
+    void before() {
+        start_execution();
+        ch.make(make_channel(kind::array2));
+        RL_ASSERT(ch.tx->try_send(msg(1)).has_value());
+        RL_ASSERT(ch.tx->try_send(msg(2)).has_value());
+        second.emplace(*ch.tx);
+    }
+    void thread(unsigned i) {
+        if (i == 0 || i == 1) {
+            RL_ASSERT((i == 0 ? *ch.tx : *second).send(msg(3 + static_cast<int>(i))).has_value());
+        } else {
+            std::array<std::optional<msg>, 2> got;
+            auto n = ch.rx->recv_many(model_sink{got.data()}, 2);
+            RL_ASSERT(n.has_value() && *n == 2);  // both were published before the threads began
+            RL_ASSERT(got[0]->value() == 1 && got[1]->value() == 2);
+        }
+    }
+    void after() {
+        RL_ASSERT(ch.rx->size() == 2);  // both senders' messages are in
+        ch.clear();
+        second.reset();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
 // ---- the list -----------------------------------------------------------------------------------
 
 struct model_entry {
@@ -1023,6 +1203,11 @@ const std::vector<model_entry>& models() {
         COURIER_MODEL2("stop_vs_recv_array", stop_vs_recv),
         COURIER_MODEL2_BOUND1("select_stop_vs_send_list", select_stop_vs_send<kind::list>),
         COURIER_MODEL2("select_stop_vs_send_array", select_stop_vs_send<kind::array1>),
+        COURIER_MODEL2("batch_vs_sender_list", batch_vs_sender<kind::list>),
+        COURIER_MODEL2("batch_vs_sender_array", batch_vs_sender<kind::array2>),
+        COURIER_MODEL3("batch_vs_receiver_list", batch_vs_receiver<kind::list>),
+        COURIER_MODEL3("batch_vs_receiver_array", batch_vs_receiver<kind::array2>),
+        COURIER_MODEL3("batch_wakes_two_senders", batch_wakes_two_senders),
     };
     return all;
 }

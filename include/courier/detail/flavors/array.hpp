@@ -243,6 +243,52 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         }
     }
 
+    /// A batch receive's run (queue_flavor::try_recv_many; only when nothing can throw): claims
+    /// up to `max` consecutive published messages from head with one CAS, after sink.prepare(k)
+    /// for the k it is about to claim; moves them into the sink in order, freeing each slot as it
+    /// goes, and wakes up to k blocked senders at once. Returns k; 0 when the oldest message is
+    /// not published (empty, disconnected, or a send still writing: start_recv() handles those).
+    /// A published slot beyond head still holds its message: only a CAS on head takes slots.
+    template <class Sink>
+    std::size_t recv_run(Sink& sink, std::size_t max) {
+        static_assert(!throwing_move);
+        // Locals: the acquire loads below would otherwise make the compiler re-read the members.
+        slot* const buffer = buffer_;
+        const std::size_t mask = mark_bit_ - 1;
+        backoff b;
+        std::size_t head = head_->load(std::memory_order_relaxed);
+        std::size_t k = 0;
+        for (;;) {
+            std::size_t end = head;
+            k = 0;
+            // pairs with the release store of the stamp in publish_write()
+            while (k < max && buffer[end & mask].stamp.load(std::memory_order_acquire) == end + 1) {
+                end = advance(end);
+                ++k;
+            }
+            if (k == 0) {
+                return 0;
+            }
+            sink.prepare(k);
+            // seq_cst as in start_recv(): pairs with the seq_cst reads of head by senders.
+            if (head_->compare_exchange_weak(head, end, std::memory_order_seq_cst,
+                                             std::memory_order_relaxed)) {
+                break;
+            }
+            b.spin();
+        }
+        const std::size_t one_lap = one_lap_;
+        for (std::size_t i = 0; i < k; ++i, head = advance(head)) {
+            slot& s = buffer[head & mask];
+            sink.put(std::move(*s.get()));
+            std::destroy_at(s.get());
+            // pairs with the acquire load of the stamp in start_send()
+            s.stamp.store(head + one_lap, std::memory_order_release);
+        }
+        senders_.notify_many(k);
+        return k;
+    }
+
     // What queue_flavor::read needs: the reserved message, and freeing its slot after the read.
     static T* message_of(const token& t) noexcept { return t.s->get(); }
 

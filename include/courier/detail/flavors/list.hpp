@@ -45,6 +45,12 @@
 #include "courier/detail/sync.hpp"
 #include "courier/detail/wait/waker.hpp"
 
+// Indices per block (block_cap + 1), a power of two. Only the Relacy models change it, to reach
+// block ends in a few operations.
+#ifndef COURIER_LIST_LAP
+#define COURIER_LIST_LAP 32
+#endif
+
 namespace courier::detail {
 
 template <class T>
@@ -53,13 +59,15 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
 
     static constexpr std::size_t shift = 1;
     static constexpr std::size_t mark_bit = 1;
-    static constexpr std::size_t lap = 32;
+    static constexpr std::size_t lap = COURIER_LIST_LAP;
     static constexpr std::size_t block_cap = lap - 1;
+    static_assert(lap >= 4 && (lap & (lap - 1)) == 0, "COURIER_LIST_LAP: a power of two >= 4");
 
     static constexpr std::size_t write_bit = 1;
     static constexpr std::size_t read_bit = 2;
     static constexpr std::size_t destroy_bit = 4;
     static constexpr std::size_t hole_bit = 8;
+    static constexpr std::size_t rest_bit = 16;  // read, and so is every later slot of the block
 
     struct block;
     struct slot;
@@ -111,15 +119,22 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             }
         }
 
-        // Frees `b` once every slot from `start` on has been read; otherwise leaves a DESTROY mark
-        // on the first unread slot, whose reader calls destroy() again from the slot after it.
-        // Returns true if it freed the block.
-        static bool destroy(block* b, std::size_t start) noexcept {
+        // Frees `b` once every slot from `start` to `end` (excluded) has been read; otherwise
+        // leaves a DESTROY mark on the first unread slot, whose reader calls destroy() again from
+        // the slot after it. A slot marked REST ends the walk: a batch read it and every later
+        // slot. Returns true if it freed the block.
+        static bool destroy(block* b, std::size_t start, std::size_t end = block_cap - 1) noexcept {
             // The last slot is not checked: its reader is the one that started the destruction.
-            for (std::size_t i = start; i + 1 < block_cap; ++i) {
+            for (std::size_t i = start; i < end; ++i) {
                 slot& s = b->slots[i];
-                if ((s.state.load(std::memory_order_acquire) & read_bit) == 0 &&
-                    (s.state.fetch_or(destroy_bit, std::memory_order_acq_rel) & read_bit) == 0) {
+                std::size_t st = s.state.load(std::memory_order_acquire);
+                if ((st & read_bit) == 0) {
+                    st = s.state.fetch_or(destroy_bit, std::memory_order_acq_rel);
+                }
+                if (st & rest_bit) {
+                    break;
+                }
+                if ((st & read_bit) == 0) {
                     return false;  // that slot's reader will continue
                 }
             }
@@ -291,14 +306,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             if (head_->index.compare_exchange_weak(head, new_head, std::memory_order_seq_cst,
                                                    std::memory_order_acquire)) {
                 if (offset + 1 == block_cap) {
-                    // Took the last slot: move head to the next block.
-                    block* next = blk->wait_next();
-                    std::size_t next_index = (new_head & ~mark_bit) + (1 << shift);
-                    if (next->next.load(std::memory_order_relaxed) != nullptr) {
-                        next_index |= mark_bit;
-                    }
-                    head_->blk.store(next, std::memory_order_release);
-                    head_->index.store(next_index, std::memory_order_release);
+                    move_head_past(blk, new_head);
                 }
                 t.blk = blk;
                 t.offset = offset;
@@ -313,6 +321,74 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                     }
                 }
                 return true;
+            }
+            b.spin();
+            blk = head_->blk.load(std::memory_order_acquire);
+        }
+    }
+
+    /// A batch receive's run (queue_flavor::try_recv_many; only when nothing can throw): claims
+    /// up to `max` messages of the head block with one CAS on head, after sink.prepare(k) for the k
+    /// it is about to claim (a run ends at the block's end); moves them into the sink in order as
+    /// their senders finish writing, marking each slot read. Returns k; 0 when the channel is
+    /// empty or a block is being installed (start_recv() handles those).
+    template <class Sink>
+    std::size_t recv_run(Sink& sink, std::size_t max) {
+        static_assert(!throwing_move);
+        backoff b;
+        std::size_t head = head_->index.load(std::memory_order_acquire);
+        block* blk = head_->blk.load(std::memory_order_acquire);
+        for (;;) {
+            const std::size_t offset = (head >> shift) % lap;
+            if (offset == block_cap || blk == nullptr) {
+                return 0;
+            }
+            std::size_t k = block_cap - offset;
+            std::size_t mark = head & mark_bit;
+            if (mark == 0) {
+                // As in start_recv(): is there a message, and does a next block exist?
+                const std::size_t tail = tail_->index.load(std::memory_order_seq_cst);
+                if ((head >> shift) == (tail >> shift)) {
+                    return 0;
+                }
+                if ((head >> shift) / lap != (tail >> shift) / lap) {
+                    mark = mark_bit;
+                } else {
+                    k = (tail >> shift) - (head >> shift);
+                }
+            }
+            k = k < max ? k : max;
+            sink.prepare(k);
+            const std::size_t new_head = (head + (k << shift)) | mark;
+            if (head_->index.compare_exchange_weak(head, new_head, std::memory_order_seq_cst,
+                                                   std::memory_order_acquire)) {
+                const bool to_end = offset + k == block_cap;
+                if (to_end) {
+                    move_head_past(blk, new_head);
+                }
+                for (std::size_t i = offset; i < offset + k; ++i) {
+                    slot& s = blk->slots[i];
+                    s.wait_write();
+                    sink.put(std::move(*s.get()));
+                    if (to_end) {
+                        std::destroy_at(s.get());
+                    } else {
+                        finish_read(token{blk, i});
+                    }
+                }
+                if (to_end) {
+                    // The run took the block's last slot, so it frees the block (as the reader of
+                    // that slot does in release_read()): one REST mark on its first slot stands for
+                    // the read marks of the whole run, then the slots before it are checked.
+                    if (k > 1) {
+                        blk->slots[offset].state.fetch_or(read_bit | rest_bit,
+                                                          std::memory_order_acq_rel);
+                    }
+                    if (block::destroy(blk, 0, offset)) {
+                        block_freed();
+                    }
+                }
+                return k;
             }
             b.spin();
             blk = head_->blk.load(std::memory_order_acquire);
@@ -412,6 +488,18 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             malloc_trim(0);
         }
 #endif
+    }
+
+    // A receive took the last slot of `blk`, moving head to `new_head`: moves head on to the next
+    // block (waiting for the sender that installs it), skipping the unused index.
+    void move_head_past(block* blk, std::size_t new_head) noexcept {
+        block* next = blk->wait_next();
+        std::size_t next_index = (new_head & ~mark_bit) + (1 << shift);
+        if (next->next.load(std::memory_order_relaxed) != nullptr) {
+            next_index |= mark_bit;
+        }
+        head_->blk.store(next, std::memory_order_release);
+        head_->index.store(next_index, std::memory_order_release);
     }
 
     // Marks the slot read and frees its block when it was the block's last unread slot.

@@ -5,6 +5,7 @@
 // them into write and read, and into the flavor interface every flavor offers the channel
 // (channel.hpp):
 //   send, try_send, recv, try_recv         the operations, blocking or not;
+//   try_recv_many                          a batch receive (recv_run: the flavor's run claim);
 //   disconnect, disconnect_receivers       the two ends of a channel's life;
 //   select_try, select_register, select_unregister, select_accept, ready, select_watch,
 //   select_complete, next_due              the select verbs (select_ops.hpp), each taking the
@@ -16,6 +17,7 @@
 // or publishes a message, the channel disconnects, or the deadline passes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -123,6 +125,40 @@ class queue_flavor {
             return self().read(t, std::forward<Make>(make));
         }
         return recv_wait(dl, std::forward<Make>(make), std::forward<Fail>(fail));
+    }
+
+    /// Takes up to `max` messages that can be received now, oldest first, into `sink`
+    /// (batch.hpp). Returns how many, with `st` = ok; or 0 with `st` = empty or disconnected.
+    /// When neither T's move nor the sink can throw, the flavor claims a run of messages in one
+    /// step and wakes blocked senders once per run (recv_run); otherwise messages are taken one at
+    /// a time, so that a throw strands nothing: the message being put is recovered (T's move may
+    /// throw) or destroyed (the sink threw), and the rest stay in the channel.
+    template <class Sink>
+    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st) {
+        std::size_t n = 0;
+        st = op_status::ok;
+        while (n < max) {
+            if constexpr (!throwing_move && Sink::nothrow_put) {
+                const std::size_t k = self().recv_run(sink, max - n);
+                if (k != 0) {
+                    n += k;
+                    continue;
+                }
+            }
+            sink.prepare(1);
+            typename Derived::token t;
+            if (!reserve_recv(t)) {
+                st = n != 0 ? op_status::ok : op_status::empty;
+                break;
+            }
+            if (t.disconnected()) {
+                st = n != 0 ? op_status::ok : op_status::disconnected;
+                break;
+            }
+            self().read(t, [&sink](T&& v) { sink.put(std::move(v)); });
+            ++n;
+        }
+        return n;
     }
 
     // ---- select verbs (select_ops.hpp), for either side ---------------------------------------

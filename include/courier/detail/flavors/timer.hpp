@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "courier/detail/batch.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
@@ -123,6 +124,12 @@ class timer_flavor {
             stop_guard stop(dl, w);
             w.wait_until(wake);
         }
+    }
+
+    /// A batch receive: one try_recv per message (batch.hpp).
+    template <class Sink>
+    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st) {
+        return recv_each<T>(*this, sink, max, st);
     }
 
     template <class Make, class Fail>

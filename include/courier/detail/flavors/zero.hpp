@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "courier/detail/backoff.hpp"
+#include "courier/detail/batch.hpp"
 #include "courier/detail/config.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
@@ -234,6 +235,12 @@ class zero_flavor {
             }
             return take_from_own(mine, std::forward<Make>(make));
         }
+    }
+
+    /// A batch receive: one try_recv per message (batch.hpp).
+    template <class Sink>
+    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st) {
+        return recv_each<T>(*this, sink, max, st);
     }
 
     template <class Make, class Fail>

@@ -14,6 +14,7 @@
 // Entries selected by disconnect() stay linked; their owners unregister them after waking.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "courier/detail/config.hpp"
@@ -183,6 +184,16 @@ class sync_waker {
         notify_slow();
     }
 
+    /// Wakes up to `n` waiting operations of other threads, and every observer, under one lock:
+    /// a batch that freed `n` slots wakes the senders that can use them at once.
+    void notify_many(std::size_t n) {
+        // seq_cst: as in notify().
+        if (is_empty_.load(std::memory_order_seq_cst)) {
+            return;
+        }
+        notify_slow(n);
+    }
+
     void disconnect() {
         sync::lock_guard<sync::mutex> lock(mutex_);
         inner_.disconnect();
@@ -193,10 +204,11 @@ class sync_waker {
     spin_hint& hint() noexcept { return hint_; }
 
   private:
-    COURIER_COLD void notify_slow() {
+    COURIER_COLD void notify_slow(std::size_t n = 1) {
         sync::lock_guard<sync::mutex> lock(mutex_);
         if (!is_empty_.load(std::memory_order_relaxed)) {
-            inner_.try_select();
+            for (std::size_t i = 0; i < n && inner_.try_select(); ++i) {
+            }
             inner_.notify_observers();
             is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
         }
