@@ -5,17 +5,19 @@
 //
 // Operations: create a channel, clone / drop / move-from a handle, send / try_send /
 // send_timeout(0) / send_deadline(past), recv / try_recv / recv_timeout(0) / recv_deadline(past),
-// try_iter, close, the snapshots size / empty / is_disconnected / capacity, downgrade / upgrade /
-// drop of weak senders, sender_count / receiver_count / same_channel, and receives and sends with
-// a std::stop_token whose stop was requested (they try once, then report `stopped`). Blocking calls
-// are only made where the model says they return at once. After every operation the number of live
-// message objects must equal the number of buffered messages: a leak or a double destruction
-// fails at the operation that caused it.
+// try_recv_many / recv_many (into a vector or an array, max 0..7), try_iter, close, the snapshots
+// size / empty / is_disconnected / capacity, downgrade / upgrade / drop of weak senders,
+// sender_count / receiver_count / same_channel, and receives and sends with a std::stop_token whose
+// stop was requested (they try once, then report `stopped`). Blocking calls are only made where the
+// model says they return at once. After every operation the number of live message objects must
+// equal the number of buffered messages: a leak or a double destruction fails at the operation that
+// caused it.
 //
 //   clang++-14 -std=c++20 -fsanitize=fuzzer,address,undefined -Iinclude channel_fuzz.cpp
 //   (scripts/fuzz.sh builds and runs it; replay_main.cpp replays a corpus without libFuzzer)
 #include <courier/courier.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -23,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -161,6 +164,9 @@ class channel_slot final : public slot_base {
                 break;
             case 13:
                 send_empty_handle();
+                break;
+            case 15:
+                recv_batch(h, in.byte());
                 break;
             default:
                 send(h, in.byte() % 4);
@@ -509,6 +515,67 @@ class channel_slot final : public slot_base {
         check(m.has_value(), what);
         check(m->value() == q_.front(), "received out of order");
         q_.pop_front();
+    }
+
+    /// An output iterator that constructs each message in the next of an array of optionals (a
+    /// sink that is not a back_insert_iterator: batches take their general path).
+    struct emplacer {
+        using difference_type = std::ptrdiff_t;
+        std::optional<item>* next;
+        emplacer& operator*() { return *this; }
+        emplacer& operator=(item&& v) {
+            next->emplace(std::move(v));
+            return *this;
+        }
+        emplacer& operator++() {
+            ++next;
+            return *this;
+        }
+        emplacer operator++(int) {
+            emplacer old = *this;
+            ++next;
+            return old;
+        }
+    };
+
+    // A batch receive of at most `arg % 8` messages: try_recv_many, or recv_many where it returns
+    // at once; into a growing vector or, when arg says so, through a pointer into an array.
+    void recv_batch(std::size_t h, std::uint8_t arg) {
+        Rx* r = receiver_at(h);
+        if (r == nullptr) {
+            return;
+        }
+        const std::size_t max = arg % 8;
+        const bool blocking = arg / 8 % 2 == 1;
+        const bool into_array = arg / 16 % 2 == 1;
+        const bool live = static_cast<bool>(*r);
+        const std::size_t expect = live ? std::min(max, q_.size()) : 0;
+        const bool ends = !live || (q_.empty() && recv_disconnected());
+        std::vector<item> vec;
+        std::array<std::optional<item>, 8> arr;
+        auto receive = [&](auto out) -> std::optional<std::size_t> {
+            if (blocking && (max == 0 || expect > 0 || ends)) {
+                auto n = r->recv_many(out, max);
+                if (!n) {
+                    check(ends && max > 0, "recv_many: unexpected recv_error");
+                    return std::size_t{0};
+                }
+                check(max == 0 || !ends || expect > 0, "recv_many: expected recv_error");
+                return *n;
+            }
+            return r->try_recv_many(out, max);
+        };
+        const auto got =
+            into_array ? receive(emplacer{arr.data()}) : receive(std::back_inserter(vec));
+        check(got == expect, "recv_many/try_recv_many: wrong count");
+        check(into_array || vec.size() == expect, "recv_many: count differs from the writes");
+        for (std::size_t i = 0; i < expect; ++i) {
+            const item& m = into_array ? *arr[i] : vec[i];
+            check(m.value() == q_.front(), "recv_many: out of order");
+            q_.pop_front();
+        }
+        check(!into_array || expect == arr.size() || !arr[expect],
+              "recv_many wrote past its count");
     }
 
     void try_iter(std::size_t h, int limit) {
