@@ -36,7 +36,8 @@ COLORS = {
 }
 EXTRA_ORDER = ["rtt_median", "rtt_p99", "rss_before", "rss_peak", "rss_after_drain",
                "rss_after_drop", "blocked_recv_thread_cpu", "blocked_recv_process_cpu",
-               "stop_wake_median", "stop_wake_max"]
+               "stop_wake_median", "stop_wake_max", "batch_recv_rate", "batch_recv_many64_rate",
+               "batch_speedup_min", "batch_speedup_median", "batch_speedup_max"]
 
 
 def case_key(case):

@@ -179,6 +179,126 @@ void measure_stop_wake() {
                        "ns");
 }
 
+// ---- `--extra batch`: recv_many (batches of 64) against single recv ---------------------------
+
+constexpr std::size_t batch_size = 64;
+constexpr std::size_t batch_capacity = 1024;  // the bounded channel of the live shapes
+constexpr std::size_t batch_chunk = 65'536;   // a backlog drained at once: 1 MiB of messages
+
+/// Receives `n` messages from `rx` one recv() at a time, or recv_many() batches of 64; returns
+/// their sum (checked by the caller).
+template <class Rx>
+std::uint64_t receive_all(Rx& rx, std::size_t n, bool batched) {
+    std::uint64_t sum = 0;
+    std::size_t got = 0;
+    if (batched) {
+        std::array<bench::message, batch_size> buf{};
+        while (got < n) {
+            auto r = rx.recv_many(buf.begin(), batch_size);
+            if (!r) {
+                bench::fail("courier recv_many failed");
+            }
+            for (std::size_t i = 0; i < *r; ++i) {
+                sum += buf[i];
+            }
+            got += *r;
+        }
+    } else {
+        for (; got < n; ++got) {
+            auto r = rx.recv();
+            if (!r) {
+                bench::fail("courier recv failed");
+            }
+            sum += *r;
+        }
+    }
+    return sum;
+}
+
+/// One timed run: `senders` threads send 1..n between them while the main thread receives
+/// (senders == 0: the main thread sends a chunk of batch_chunk messages, then receives them; only
+/// the receiving is timed). Messages/s.
+template <class Make>
+double batch_run(Make make, std::size_t n, std::size_t senders, bool batched) {
+    auto [tx, rx] = make();
+    std::vector<std::thread> threads;
+    std::uint64_t sum = 0;
+    std::int64_t elapsed = 0;
+    if (senders == 0) {
+        for (std::size_t first = 1; first <= n; first += batch_chunk) {
+            const std::size_t last = std::min(n, first + batch_chunk - 1);
+            for (std::size_t i = first; i <= last; ++i) {
+                courier_adapter::send(tx, i);
+            }
+            const std::int64_t t0 = now_ns();
+            sum += receive_all(rx, last - first + 1, batched);
+            elapsed += now_ns() - t0;
+        }
+    } else {
+        const std::int64_t t0 = now_ns();
+        for (std::size_t s = 0; s < senders; ++s) {
+            threads.emplace_back([&tx = tx, s, senders, n] {
+                for (std::size_t i = s + 1; i <= n; i += senders) {
+                    courier_adapter::send(tx, i);
+                }
+            });
+        }
+        sum = receive_all(rx, n, batched);
+        elapsed = now_ns() - t0;
+        for (auto& t : threads) {
+            t.join();
+        }
+    }
+    if (sum != static_cast<std::uint64_t>(n) * (n + 1) / 2) {
+        bench::fail("batch: the messages received do not add up");
+    }
+    return static_cast<double>(n) * 1e9 / static_cast<double>(elapsed);
+}
+
+/// Runs recv and recv_many alternately, `runs` times each, and prints the median messages/s of
+/// each and the min / median / max of the per-pair ratio recv_many / recv.
+template <class Make>
+void batch_case(std::string_view name, Make make, std::size_t n, std::size_t senders, int runs) {
+    std::vector<double> single;
+    std::vector<double> many;
+    std::vector<double> ratio;
+    batch_run(make, n / 10, senders, false);  // warm-up
+    batch_run(make, n / 10, senders, true);
+    for (int r = 0; r < runs; ++r) {
+        single.push_back(batch_run(make, n, senders, false));
+        many.push_back(batch_run(make, n, senders, true));
+        ratio.push_back(many.back() / single.back());
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    bench::print_extra("courier", "batch_recv_rate", name, median(single) / 1e6, "M msg/s");
+    bench::print_extra("courier", "batch_recv_many64_rate", name, median(many) / 1e6, "M msg/s");
+    std::sort(ratio.begin(), ratio.end());
+    bench::print_extra("courier", "batch_speedup_min", name, ratio.front(), "x");
+    bench::print_extra("courier", "batch_speedup_median", name, ratio[ratio.size() / 2], "x");
+    bench::print_extra("courier", "batch_speedup_max", name, ratio.back(), "x");
+}
+
+/// `--extra batch`: messages/s of recv_many(out, 64) against single recv(), on an unbounded and a
+/// bounded (capacity 1024) channel with one sender (spsc) and 4 senders (mpsc) running, and on a
+/// backlog of 65 536 messages received by the main thread after it sent them (drain: the
+/// receiving alone; bounded capacity 65 536).
+void measure_batch(const bench::options& o) {
+    const std::size_t n = std::min<std::size_t>(o.messages, 2'000'000);
+    const int runs = std::max(o.runs, 7);
+    auto unbounded = [] { return courier::channel<bench::message>(); };
+    auto bounded = [] { return courier::sync_channel<bench::message>(batch_capacity); };
+    auto bounded_all = [] { return courier::sync_channel<bench::message>(batch_chunk); };
+    batch_case("unbounded_spsc", unbounded, n, 1, runs);
+    batch_case("bounded_spsc", bounded, n, 1, runs);
+    batch_case("unbounded_mpsc", unbounded, n, 4, runs);
+    batch_case("bounded_mpsc", bounded, n, 4, runs);
+    batch_case("unbounded_drain", unbounded, n, 0, runs);
+    batch_case("bounded_drain", bounded_all, n, 0, runs);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,6 +309,15 @@ int main(int argc, char** argv) {
                 bench::print_extra_header();
             }
             measure_stop_wake();
+        }
+        return 0;
+    }
+    if (o.extra == "batch") {
+        if (!o.list) {
+            if (o.header) {
+                bench::print_extra_header();
+            }
+            measure_batch(o);
         }
         return 0;
     }

@@ -56,7 +56,7 @@ struct options {
     std::vector<std::string> patterns;  ///< case filter (shell wildcards); empty = every case
     bool list = false;                  ///< print the case names and exit
     bool header = true;                 ///< print the CSV header line first
-    std::string extra;                  ///< "", "rtt", "rss" or "idle": measure that instead
+    std::string extra;                  ///< "", or an --extra group: measure that instead
     std::size_t rtt_trips = 100'000;    ///< round trips per latency measurement
     std::size_t rss_messages = 10'000'000;  ///< messages in the memory burst
     double idle_s = 1.0;                    ///< how long the receiver stays blocked
@@ -67,7 +67,7 @@ inline void usage(const char* argv0) {
         stderr,
         "usage: %s [--messages N] [--runs R] [--budget SECONDS] [--estimate-over SECONDS]\n"
         "          [--no-header] [--list]\n"
-        "          [--extra rtt|rss|idle|stop] [--rtt-trips N] [--rss-messages N]\n"
+        "          [--extra rtt|rss|idle|stop|batch] [--rtt-trips N] [--rss-messages N]\n"
         "          [--idle-seconds S] [CASE_PATTERN...]\n"
         "CASE_PATTERN: shell wildcard over case names such as bounded1_spsc, 'bounded_*';\n"
         "several patterns select the union; none selects every case.\n"
@@ -120,7 +120,8 @@ inline options parse_options(int argc, char** argv) {
             o.list = true;
         } else if (a == "--extra") {
             o.extra = need(i);
-            if (o.extra != "rtt" && o.extra != "rss" && o.extra != "idle" && o.extra != "stop") {
+            if (o.extra != "rtt" && o.extra != "rss" && o.extra != "idle" && o.extra != "stop" &&
+                o.extra != "batch") {
                 usage(argv[0]);
                 std::exit(2);
             }
