@@ -10,7 +10,6 @@
 
 #include <exception>
 #include <initializer_list>
-#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -24,6 +23,7 @@
 #include <expected>
 #define COURIER_HAS_STD_EXPECTED 1
 #else
+#include "courier/detail/memory.hpp"  // std::construct_at, std::destroy_at, std::addressof
 #define COURIER_HAS_STD_EXPECTED 0
 #endif
 

@@ -10,7 +10,6 @@
 // both sides and documented where they are written, in detail/handle.hpp.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <iterator>
 #include <optional>
@@ -20,6 +19,7 @@
 
 #include "courier/detail/batch.hpp"
 #include "courier/detail/channel.hpp"
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/time.hpp"

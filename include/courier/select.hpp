@@ -19,11 +19,9 @@
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <exception>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
@@ -33,7 +31,9 @@
 #include <vector>
 
 #include "courier/detail/channel.hpp"
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/handle.hpp"
+#include "courier/detail/memory.hpp"
 #include "courier/detail/select_ops.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/time.hpp"
@@ -334,7 +334,7 @@ class selector {
     template <class Rx>
     requires detail::receiver_handle<Rx> std::size_t recv(const Rx& rx) {
         using T = detail::handle_value_t<Rx>;
-        return add(std::make_unique<detail::recv_op<T>>(detail::access::chan_of(rx)), false);
+        return add(detail::make_owner<detail::recv_op<T>>(detail::access::chan_of(rx)), false);
     }
 
     /// Adds a send on `tx` (the message is given when the operation is completed); returns the
@@ -342,7 +342,7 @@ class selector {
     template <class Tx>
     requires detail::sender_handle<Tx> std::size_t send(const Tx& tx) {
         using T = detail::handle_value_t<Tx>;
-        return add(std::make_unique<detail::send_op<T>>(detail::access::chan_of(tx)), true);
+        return add(detail::make_owner<detail::send_op<T>>(detail::access::chan_of(tx)), true);
     }
 
     /// Blocks until one operation can proceed, reserves it and returns it for completion.
@@ -397,7 +397,7 @@ class selector {
   private:
     friend class selected_operation;
 
-    std::size_t add(std::unique_ptr<detail::select_op> op, bool is_send) {
+    std::size_t add(detail::owner<detail::select_op> op, bool is_send) {
         ops_.push_back(std::move(op));
         raw_.push_back(ops_.back().get());
         is_send_.push_back(is_send);
@@ -426,7 +426,7 @@ class selector {
         return selected_operation(this, *i);
     }
 
-    std::vector<std::unique_ptr<detail::select_op>> ops_;
+    std::vector<detail::owner<detail::select_op>> ops_;
     std::vector<detail::select_op*> raw_;
     std::vector<bool> is_send_;
     std::vector<std::size_t> order_;

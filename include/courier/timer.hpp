@@ -10,10 +10,10 @@
 // goes to exactly one receiver.
 #pragma once
 
-#include <chrono>
 #include <utility>
 
 #include "courier/detail/channel.hpp"
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/flavors/timer.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/time.hpp"

@@ -16,7 +16,6 @@
 // Exactly one operation is reserved when run_select() returns it, and the caller completes it.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -25,6 +24,7 @@
 #include <utility>
 
 #include "courier/detail/channel.hpp"
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"

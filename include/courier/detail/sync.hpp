@@ -19,15 +19,25 @@
 #else
 
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <stop_token>
 #include <thread>
 
 #if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
 #include <intrin.h>  // _mm_pause; GCC and Clang use a builtin instead of <immintrin.h>
+#endif
+
+#include "courier/detail/chrono.hpp"
+
+// std::mutex, std::lock_guard and std::unique_lock, which libstdc++ keeps in <bits/std_mutex.h>
+// and <bits/unique_lock.h>; the rest of <mutex> (timed and recursive mutexes, call_once, std::lock
+// and scoped_lock over several mutexes) is not needed here.
+#if defined(__GLIBCXX__) && __has_include(<bits/std_mutex.h>) && __has_include(<bits/unique_lock.h>)
+#include <bits/std_mutex.h>
+#include <bits/unique_lock.h>
+#else
+#include <mutex>
 #endif
 
 namespace courier::detail::sync {

@@ -7,11 +7,11 @@
 // time points as far away, mean "no deadline": that bound is `forever`, written once here.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <stop_token>
 #include <type_traits>
 
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 

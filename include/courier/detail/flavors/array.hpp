@@ -24,7 +24,6 @@
 
 #include <cstddef>
 #include <exception>
-#include <memory>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -36,6 +35,7 @@
 #include "courier/detail/config.hpp"
 #include "courier/detail/flavors/queue.hpp"
 #include "courier/detail/flavors/recovery.hpp"
+#include "courier/detail/memory.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/wait/waker.hpp"
@@ -89,7 +89,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         }
         mark_bit_ = m;
         one_lap_ = m << 1;
-        buffer_ = alloc_traits::allocate(alloc_, capacity);  // throws bad_alloc / length_error
+        buffer_ = allocate(capacity);
         for (std::size_t i = 0; i < capacity; ++i) {
             // slot i starts writable in lap 0: stamp = { lap 0, index i }
             std::construct_at(buffer_ + i, i);
@@ -114,7 +114,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         for (std::size_t i = 0; i < cap_; ++i) {
             std::destroy_at(buffer_ + i);
         }
-        alloc_traits::deallocate(alloc_, buffer_, cap_);
+        deallocate(buffer_);
     }
 
     // ---- reserve / finish ------------------------------------------------------------------
@@ -357,7 +357,28 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
     sync_waker& senders() noexcept { return senders_; }
     sync_waker& receivers() noexcept { return receivers_; }
 
-    using alloc_traits = std::allocator_traits<std::allocator<slot>>;
+    // The ring's storage, as std::allocator<slot> would get it (without <memory>).
+    static constexpr bool over_aligned = alignof(slot) > __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+
+    static slot* allocate(std::size_t n) {
+        if (n > ~std::size_t{0} / sizeof(slot)) {
+            throw std::length_error("courier: channel capacity too large");
+        }
+        if constexpr (over_aligned) {
+            return static_cast<slot*>(
+                ::operator new (n * sizeof(slot), std::align_val_t{alignof(slot)}));
+        } else {
+            return static_cast<slot*>(::operator new(n * sizeof(slot)));
+        }
+    }
+
+    static void deallocate(slot* p) noexcept {
+        if constexpr (over_aligned) {
+            ::operator delete (p, std::align_val_t{alignof(slot)});
+        } else {
+            ::operator delete(p);
+        }
+    }
 
     std::size_t advance(std::size_t pos) const noexcept {
         const std::size_t index = pos & (mark_bit_ - 1);
@@ -436,7 +457,6 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
     std::size_t cap_;
     std::size_t mark_bit_ = 0;
     std::size_t one_lap_ = 0;
-    [[no_unique_address]] std::allocator<slot> alloc_;
     sync_waker senders_;
     sync_waker receivers_;
     recovery_queue<slot> recovery_;  // throwing moves only; unused otherwise

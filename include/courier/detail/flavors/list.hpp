@@ -23,7 +23,6 @@
 
 #include <cstddef>
 #include <exception>
-#include <memory>
 #include <new>
 #include <optional>
 #include <type_traits>
@@ -41,6 +40,7 @@
 #include "courier/detail/config.hpp"
 #include "courier/detail/flavors/queue.hpp"
 #include "courier/detail/flavors/recovery.hpp"
+#include "courier/detail/memory.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/wait/waker.hpp"
@@ -193,7 +193,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
         backoff b;
         std::size_t tail = tail_->index.load(std::memory_order_acquire);
         block* blk = tail_->blk.load(std::memory_order_acquire);
-        std::unique_ptr<block> next_block;
+        owner<block> next_block;
         for (;;) {
             if (tail & mark_bit) {
                 t.blk = nullptr;
@@ -210,11 +210,11 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             // About to take the last slot: have the next block ready so that the install after the
             // CAS cannot fail (allocation happens outside the step other threads wait for).
             if (offset + 1 == block_cap && !next_block) {
-                next_block = std::make_unique<block>();
+                next_block = make_owner<block>();
             }
             if (blk == nullptr) {
                 // The very first send installs the first block.
-                auto fresh = std::make_unique<block>();
+                auto fresh = make_owner<block>();
                 block* expected = nullptr;
                 COURIER_PERTURB();
                 if (tail_->blk.compare_exchange_strong(expected, fresh.get(),

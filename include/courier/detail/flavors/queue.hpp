@@ -20,13 +20,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
 #include "courier/detail/backoff.hpp"
 #include "courier/detail/config.hpp"
+#include "courier/detail/memory.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/time.hpp"
 #include "courier/detail/wait/stop.hpp"

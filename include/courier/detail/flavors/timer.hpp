@@ -10,7 +10,6 @@
 // Waiting is a plain timed sleep: nothing ever wakes a timer's receiver early except its clock.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -19,6 +18,7 @@
 #include <utility>
 
 #include "courier/detail/batch.hpp"
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"

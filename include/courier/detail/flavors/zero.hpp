@@ -21,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <memory>
 #include <new>
 #include <optional>
 #include <type_traits>
@@ -30,6 +29,7 @@
 #include "courier/detail/backoff.hpp"
 #include "courier/detail/batch.hpp"
 #include "courier/detail/config.hpp"
+#include "courier/detail/memory.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"

@@ -13,11 +13,11 @@
 // returned. This is what lets a waiter keep its parker on its own stack (see thread_waiter.hpp).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <limits>
 
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 

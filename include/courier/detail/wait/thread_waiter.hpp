@@ -10,10 +10,10 @@
 // of the same shape in COURIER_WAITER_HEADER (default-constructible, wait_until() as below).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 
 #include "courier/detail/backoff.hpp"
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
