@@ -23,8 +23,8 @@ class callback_waiter final : public waiter {
         : waiter(&dispatch, sync::thread_id()), on_wake_(on_wake) {}
 
     /// The waiter contract of thread_waiter::wait_until: returns the final selection; when
-    /// another party made it, its wake() has completed. The spin budget is not used.
-    std::uintptr_t wait_until(const deadline_t& deadline, spin_hint* = nullptr) {
+    /// another party made it, its wake() has completed. It never spins.
+    std::uintptr_t wait_until(const deadline_t& deadline, bool /*for_partner*/ = false) {
         std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
             // Our own abort (also one made before this call, when an operation turned out ready

@@ -243,9 +243,7 @@ inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t*
             }
         }
         const deadline_t wake = earliest_wake(ops, n, dl);
-        // One spin budget for every select of the process (the policy decides where it lives).
-        sync::shared_hint<spin_hint> select_hint;
-        const std::uintptr_t sel = w.wait_until(wake, &select_hint.get());
+        const std::uintptr_t sel = w.wait_until(wake, true);
         for (std::size_t k = 0; k < registered; ++k) {
             ops[order[k]]->unregister_op();
         }

@@ -2,7 +2,7 @@
 //
 // Flavors, wakers and waiters never name std::atomic, std::mutex or a futex directly; they use
 // courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id,
-// random_below, shared_hint, stop_callback, stop_requested}. A build that defines
+// random_below, spin_seats, stop_callback, stop_requested}. A build that defines
 // COURIER_SYNC_POLICY_HEADER (the model checker's) substitutes its own primitives here, so the very
 // same flavor code is explored under every interleaving. Memory orders are passed explicitly
 // everywhere; the engine uses no standalone fences (ThreadSanitizer does not model them):
@@ -96,13 +96,38 @@ inline std::size_t random_below(std::size_t n) noexcept {
     return static_cast<std::size_t>(z % static_cast<std::uint64_t>(n));
 }
 
-/// A spin_hint shared by every select of the process: callers hold an (empty) shared_hint object
-/// and use get(), a function-local static.
-template <class Hint>
-struct shared_hint {
-    Hint& get() noexcept {
-        static Hint hint;
-        return hint;
+/// The seats for waiters that spin before they park, one count for the whole process: one per
+/// processor (thread_waiter.hpp says why). try_enter() takes a seat if one is
+/// free; leave() gives it back.
+class spin_seats {
+  public:
+    static bool try_enter() noexcept {
+        shared& s = get();
+        // relaxed: a count of spinners, not a publication; a stale read only changes whether one
+        // more waiter spins.
+        std::uint32_t n = s.taken.load(std::memory_order_relaxed);
+        do {
+            if (n >= s.seats) {
+                return false;
+            }
+        } while (!s.taken.compare_exchange_weak(n, n + 1, std::memory_order_relaxed,
+                                                std::memory_order_relaxed));
+        return true;
+    }
+
+    static void leave() noexcept { get().taken.fetch_sub(1, std::memory_order_relaxed); }
+
+  private:
+    struct alignas(64) shared {  // its own cache line: every spinning waiter touches it
+        std::atomic<std::uint32_t> taken{0};
+        std::uint32_t seats = std::thread::hardware_concurrency() > 1
+                                  ? std::thread::hardware_concurrency()
+                                  : 1;
+    };
+
+    static shared& get() noexcept {
+        static shared s;
+        return s;
     }
 };
 

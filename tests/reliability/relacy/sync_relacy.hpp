@@ -14,7 +14,7 @@
 //   cpu_relax, yield_now rl::yield: tells the scheduler the thread is spinning;
 //   thread_id            the Relacy thread index + 1 (never 0);
 //   random_below         rl::rand: the select fast path's random order is a scheduler choice;
-//   shared_hint          a select's spin budget lives per call (no static rl::atomic);
+//   spin_seats           every waiter may spin (no static rl::atomic);
 //   parker               park / park_until / unpark with the semantics of thread_parker (a sticky
 //                        token), on rl::mutex + rl::condition_variable. A timed park may time out
 //                        at any point the scheduler chooses.
@@ -266,12 +266,11 @@ inline std::size_t random_below(std::size_t n) {
     return rl::rand(static_cast<unsigned>(n));
 }
 
-/// Storage for a spin_hint shared by every select: one per call here, since a function-local
-/// static rl::atomic would outlive the execution that made it (Relacy reports an atomic leak).
-template <class Hint>
-struct shared_hint {
-    Hint hint;
-    Hint& get() noexcept { return hint; }
+/// Every waiter may spin: the spin is a performance choice that changes no outcome, and a static
+/// rl::atomic count would outlive the execution that made it (Relacy reports an atomic leak).
+struct spin_seats {
+    static bool try_enter() noexcept { return true; }
+    static void leave() noexcept {}
 };
 
 // ---- virtual time ---------------------------------------------------------------------------
@@ -326,6 +325,15 @@ class parker {
         if (!had) {
             advance_virtual_time(deadline);
         }
+        return had;
+    }
+
+    /// Consumes the token if it is available; never sleeps. True if it was consumed.
+    bool try_park() {
+        m_.lock(RL_INFO);
+        const bool had = token_(RL_INFO);
+        token_(RL_INFO) = false;
+        m_.unlock(RL_INFO);
         return had;
     }
 

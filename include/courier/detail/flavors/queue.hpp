@@ -377,7 +377,7 @@ class queue_flavor {
             w.try_select(sel_aborted);
         }
         stop_guard stop(dl, w);
-        const std::uintptr_t sel = w.wait_until(dl.steady(), &waker.hint());
+        const std::uintptr_t sel = w.wait_until(dl.steady(), true);
         if (!selected_by_partner(sel)) {
             waker.unregister(entry);
         }

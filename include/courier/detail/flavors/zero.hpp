@@ -164,7 +164,7 @@ class zero_flavor {
             receivers_.notify_observers();
             lock.unlock();
             stop_guard stop(dl, w);
-            const std::uintptr_t sel = w.wait_until(dl.steady(), &hint_);
+            const std::uintptr_t sel = w.wait_until(dl.steady(), true);
             if (!selected_by_partner(sel)) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 senders_.unregister(entry);
@@ -222,7 +222,7 @@ class zero_flavor {
             senders_.notify_observers();
             lock.unlock();
             stop_guard stop(dl, w);
-            const std::uintptr_t sel = w.wait_until(dl.steady(), &hint_);
+            const std::uintptr_t sel = w.wait_until(dl.steady(), true);
             if (!selected_by_partner(sel)) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 receivers_.unregister(entry);
@@ -427,7 +427,6 @@ class zero_flavor {
     }
 
     mutable sync::mutex mutex_;
-    spin_hint hint_;  // shared by both sides: in a rendezvous each side waits for the other
     waker senders_;
     waker receivers_;
     bool disconnected_ = false;

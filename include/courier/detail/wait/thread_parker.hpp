@@ -70,6 +70,14 @@ class thread_parker {
         return state_.exchange(empty, std::memory_order_acquire) == notified;
     }
 
+    /// Consumes the token if it is available; never sleeps. True if it was consumed.
+    bool try_park() noexcept {
+        std::uint32_t expected = notified;
+        // pairs with the release exchange in unpark()
+        return state_.compare_exchange_strong(expected, empty, std::memory_order_acquire,
+                                              std::memory_order_relaxed);
+    }
+
     /// Makes the token available and wakes the parked thread, if any.
     void unpark() noexcept {
         // pairs with the acquire operations in park() / park_until()

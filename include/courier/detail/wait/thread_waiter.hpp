@@ -17,9 +17,12 @@
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
-#include "courier/detail/wait/spin_hint.hpp"
 #include "courier/detail/wait/thread_parker.hpp"
 #include "courier/detail/wait/waiter.hpp"
+
+#if !defined(COURIER_SPIN_NS)
+#define COURIER_SPIN_NS 50000
+#endif
 
 namespace courier::detail {
 
@@ -33,12 +36,15 @@ class thread_waiter final : public waiter {
   public:
     thread_waiter() noexcept : waiter(&wake_thread, sync::thread_id()) {}
 
-    /// Blocks until the waiter is selected or `deadline` passes (then tries to abort). Spins
-    /// briefly first: a partner running on another core often completes the pairing within
-    /// microseconds, and a futex sleep/wake costs far more than that.
-    /// Returns the final selection, never sel_waiting. When another thread made the selection,
-    /// its wake() has completed before this returns.
-    std::uintptr_t wait_until(const deadline_t& deadline, spin_hint* hint = nullptr) noexcept {
+    /// How long a waiter for a partner yield-spins before it parks (COURIER_SPIN_NS overrides it).
+    static constexpr std::uint32_t spin_ns = COURIER_SPIN_NS;
+
+    /// Blocks until the waiter is selected or `deadline` passes (then tries to abort).
+    /// `for_partner`: the wait ends when another thread operates on a channel (not at a time, not
+    /// on a mere change of readiness), so a short spin may save both sides the kernel's sleep and
+    /// wake-up. Returns the final selection, never sel_waiting. When another thread made the
+    /// selection, its wake() has completed before this returns.
+    std::uintptr_t wait_until(const deadline_t& deadline, bool for_partner = false) noexcept {
         backoff b;
         while (!b.completed()) {
             if (const auto s = selected(); s != sel_waiting) {
@@ -46,24 +52,12 @@ class thread_waiter final : public waiter {
             }
             b.snooze();
         }
-        // Yield-spin for the side's learned budget: a partner that is running (or runnable on
-        // this core) completes the pairing without either side entering the kernel's sleep/wake
-        // path, which costs several microseconds per hand-off on virtual machines.
-        if (hint != nullptr) {
-            const auto start = clock::now();
-            const auto limit = start + std::chrono::nanoseconds(hint->budget_ns());
-            for (auto now = start; now < limit; now = clock::now()) {
-                if (const auto s = selected(); s != sel_waiting) {
-                    hint->spun(static_cast<std::uint64_t>(
-                        std::chrono::duration_cast<std::chrono::nanoseconds>(now - start).count()));
-                    return settle(s, false);
-                }
-                if (deadline && now >= *deadline) {
-                    break;
-                }
-                sync::yield_now();
+        if (for_partner && sync::spin_seats::try_enter()) {
+            const std::uintptr_t s = spin(deadline);
+            sync::spin_seats::leave();
+            if (s != sel_waiting) {
+                return settle(s, false);
             }
-            hint->parked();
         }
         // Only the winner of the selection ever wakes this waiter, so at most one token is ever
         // made available; `have_token` records whether we consumed it already.
@@ -88,12 +82,52 @@ class thread_waiter final : public waiter {
     }
 
   private:
+    // The spin phase. A partner that is running completes the pairing within microseconds, and
+    // then neither side enters the kernel; a futex sleep and wake-up costs several microseconds on
+    // each side, tens on a virtual machine, and the partner that had to wake us then finds us
+    // still waking when it waits in turn. The length is fixed, not learned from past waits: a
+    // budget that grows when spins succeed and shrinks when waits park is bistable (short spins
+    // park, parked partners answer late, so the next spins fail too), and a program would be fast
+    // or ten times slower by the luck of its first waits. What keeps spinning from stealing the
+    // processor from the partners we wait for is decided from the present instead: the spin
+    // yields the processor on every round (a runnable partner on this processor runs first), and
+    // a process-wide count of seats, one per processor, bounds how many waiters spin at once
+    // (sync::spin_seats; Go's scheduler bounds its spinning threads by the busy processors for
+    // the same reason). With more blocked threads than processors the others park at once instead
+    // of queueing for the processors with the threads they wait for. Half the processors was
+    // tried and lost: in a ping-pong the woken side still holds its seat for a moment when the
+    // other side starts to wait, which then parked. A blocked thread uses no processor time after
+    // its spin.
+    std::uintptr_t spin(const deadline_t& deadline) noexcept {
+        const auto start = clock::now();
+        const auto limit = start + std::chrono::nanoseconds(spin_ns);
+        for (auto now = start; now < limit; now = clock::now()) {
+            if (const auto s = selected(); s != sel_waiting) {
+                return s;
+            }
+            if (deadline && now >= *deadline) {
+                break;
+            }
+            sync::yield_now();
+        }
+        return selected();
+    }
+
     static void wake_thread(waiter& w) noexcept { static_cast<thread_waiter&>(w).parker_.unpark(); }
 
     // The selection was made by someone else unless it is our own abort: wait for their wake()
     // (their last access to this waiter) unless its token was consumed already.
+    // The winner calls wake() a few instructions after its selection (it may still be storing
+    // the packet), so wait for the token without sleeping first: a waiter that saw the selection
+    // while spinning and then slept in the kernel would turn a hand-off of a few hundred
+    // nanoseconds into a futex wake-up of ten microseconds or more.
     std::uintptr_t settle(std::uintptr_t s, bool have_token) noexcept {
         if (s != sel_aborted && !have_token) {
+            for (backoff b; !b.completed(); b.snooze()) {
+                if (parker_.try_park()) {
+                    return s;
+                }
+            }
             parker_.park();
         }
         return s;

@@ -19,7 +19,6 @@
 
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
-#include "courier/detail/wait/spin_hint.hpp"
 #include "courier/detail/wait/waiter.hpp"
 
 namespace courier::detail {
@@ -200,9 +199,6 @@ class sync_waker {
         is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
     }
 
-    /// The spin budget of the operations that wait here.
-    spin_hint& hint() noexcept { return hint_; }
-
   private:
     COURIER_COLD void notify_slow(std::size_t n = 1) {
         sync::lock_guard<sync::mutex> lock(mutex_);
@@ -217,7 +213,6 @@ class sync_waker {
     sync::mutex mutex_;
     waker inner_;
     sync::atomic<bool> is_empty_{true};
-    spin_hint hint_;
 };
 
 }  // namespace courier::detail
