@@ -96,8 +96,8 @@ inline std::size_t random_below(std::size_t n) noexcept {
     return static_cast<std::size_t>(z % static_cast<std::uint64_t>(n));
 }
 
-/// The seats for waiters that spin before they park, one count for the whole process: one per
-/// processor (thread_waiter.hpp says why). try_enter() takes a seat if one is
+/// The seats for waiters that spin before they park, one count for the whole process: half the
+/// processors, at least one (thread_waiter.hpp says why). try_enter() takes a seat if one is
 /// free; leave() gives it back.
 class spin_seats {
   public:
@@ -120,8 +120,8 @@ class spin_seats {
   private:
     struct alignas(64) shared {  // its own cache line: every spinning waiter touches it
         std::atomic<std::uint32_t> taken{0};
-        std::uint32_t seats = std::thread::hardware_concurrency() > 1
-                                  ? std::thread::hardware_concurrency()
+        std::uint32_t seats = std::thread::hardware_concurrency() / 2 > 1
+                                  ? std::thread::hardware_concurrency() / 2
                                   : 1;
     };
 

@@ -38,6 +38,8 @@ class thread_waiter final : public waiter {
 
     /// How long a waiter for a partner yield-spins before it parks (COURIER_SPIN_NS overrides it).
     static constexpr std::uint32_t spin_ns = COURIER_SPIN_NS;
+    /// How long a waiter that finds no free spin seat keeps yielding for one before it parks.
+    static constexpr std::uint32_t seat_wait_ns = 5'000;
 
     /// Blocks until the waiter is selected or `deadline` passes (then tries to abort).
     /// `for_partner`: the wait ends when another thread operates on a channel (not at a time, not
@@ -52,10 +54,8 @@ class thread_waiter final : public waiter {
             }
             b.snooze();
         }
-        if (for_partner && sync::spin_seats::try_enter()) {
-            const std::uintptr_t s = spin(deadline);
-            sync::spin_seats::leave();
-            if (s != sel_waiting) {
+        if (for_partner) {
+            if (const std::uintptr_t s = spin(deadline); s != sel_waiting) {
                 return settle(s, false);
             }
         }
@@ -91,26 +91,35 @@ class thread_waiter final : public waiter {
     // or ten times slower by the luck of its first waits. What keeps spinning from stealing the
     // processor from the partners we wait for is decided from the present instead: the spin
     // yields the processor on every round (a runnable partner on this processor runs first), and
-    // a process-wide count of seats, one per processor, bounds how many waiters spin at once
-    // (sync::spin_seats; Go's scheduler bounds its spinning threads by the busy processors for
-    // the same reason). With more blocked threads than processors the others park at once instead
-    // of queueing for the processors with the threads they wait for. Half the processors was
-    // tried and lost: in a ping-pong the woken side still holds its seat for a moment when the
-    // other side starts to wait, which then parked. A blocked thread uses no processor time after
-    // its spin.
+    // a process-wide count of seats, half the processors and at least one, bounds how many waiters
+    // spin at once (sync::spin_seats): a spinner only helps while its partner runs on another
+    // processor, so more spinners than that only take processor time from the threads they wait
+    // for (Go's scheduler keeps its spinning threads under half its busy processors for the same
+    // reason). A waiter that finds no free seat keeps yielding for one for seat_wait_ns, then
+    // parks: in a ping-pong the side just selected still holds its seat for a moment when the
+    // other side begins to wait. A blocked thread uses no processor time after its spin.
     std::uintptr_t spin(const deadline_t& deadline) noexcept {
         const auto start = clock::now();
         const auto limit = start + std::chrono::nanoseconds(spin_ns);
+        const auto seat_limit = start + std::chrono::nanoseconds(seat_wait_ns);
+        bool seated = false;
+        std::uintptr_t s = sel_waiting;
         for (auto now = start; now < limit; now = clock::now()) {
-            if (const auto s = selected(); s != sel_waiting) {
-                return s;
+            if (s = selected(); s != sel_waiting) {
+                break;
             }
             if (deadline && now >= *deadline) {
                 break;
             }
+            if (!seated && !(seated = sync::spin_seats::try_enter()) && now >= seat_limit) {
+                break;
+            }
             sync::yield_now();
         }
-        return selected();
+        if (seated) {
+            sync::spin_seats::leave();
+        }
+        return s;
     }
 
     static void wake_thread(waiter& w) noexcept { static_cast<thread_waiter&>(w).parker_.unpark(); }
