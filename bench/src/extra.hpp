@@ -7,6 +7,10 @@
 //         with steady_clock. Two rendezvous channels (bounded0) and two capacity-1 channels
 //         (bounded1), where the implementation has them. Reported: rtt_median and rtt_p99 in ns,
 //         after a tenth as many unrecorded trips to warm up.
+//         Then the same ping-pong runs for 300 ms beside one busy thread per processor, the busy
+//         threads stop, and the next trips (a tenth as many, at least 1 000) are timed:
+//         rtt_after_load_median and rtt_after_load_p99. A waiting policy that learns from past
+//         waits can stay in its "park at once" state long after the load is gone; this shows it.
 //   rss   memory of a burst: one thread sends `--rss-messages` messages (default 10 M) into an
 //         unbounded channel, then receives them all. Reported in KiB from /proc/self/status:
 //         rss_before (VmRSS before the channel exists), rss_peak (VmHWM, the peak, reached while
@@ -127,6 +131,73 @@ void measure_idle(const options& o) {
 }
 
 /// Runs the `--extra` group named in `o` for adapter A.
+/// Round trips right after a period of load (see the top of this file).
+template <class A, flavor F>
+void measure_rtt_after_load(const options& o) {
+    auto ping = A::template make_mpsc<F>(1);
+    auto pong = A::template make_mpsc<F>(1);
+    const std::size_t trips = std::max<std::size_t>(o.rtt_trips / 10, 1000);
+    std::atomic<bool> loaded{true};
+    std::atomic<std::uint64_t> sink{0};  // keeps the busy loops from being optimized away
+    std::atomic<std::size_t> echoed{0};
+    std::thread echo([&, rx = std::move(ping.second), tx = pong.first]() mutable {
+        for (;;) {
+            const message m = A::recv(rx);
+            if (m == 0) {
+                return;
+            }
+            A::send(tx, m);
+            echoed.fetch_add(1, std::memory_order_relaxed);
+        }
+    });
+    std::vector<std::thread> busy;
+    const unsigned processors = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < processors; ++i) {
+        busy.emplace_back([&loaded, &sink] {
+            std::uint64_t x = 0;
+            while (loaded.load(std::memory_order_relaxed)) {
+                x = x * 6364136223846793005ULL + 1;
+            }
+            sink.fetch_add(x, std::memory_order_relaxed);
+        });
+    }
+    message next = 1;
+    const auto load_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (std::chrono::steady_clock::now() < load_end) {
+        A::send(ping.first, next);
+        if (A::recv(pong.second) != next) {
+            fail("ping-pong returned another message");
+        }
+        ++next;
+    }
+    loaded.store(false, std::memory_order_relaxed);
+    for (auto& t : busy) {
+        t.join();
+    }
+    std::vector<std::int64_t> ns(trips);
+    for (std::size_t i = 0; i < trips; ++i, ++next) {
+        const auto t0 = std::chrono::steady_clock::now();
+        A::send(ping.first, next);
+        const message back = A::recv(pong.second);
+        const auto t1 = std::chrono::steady_clock::now();
+        if (back != next) {
+            fail("ping-pong returned another message");
+        }
+        ns[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
+    }
+    A::send(ping.first, 0);  // tells the echo thread to stop
+    echo.join();
+    if (echoed.load() != next - 1) {
+        fail("ping-pong lost a message");
+    }
+    std::sort(ns.begin(), ns.end());
+    const std::size_t p99 =
+        static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(trips))) - 1;
+    print_extra(A::name, "rtt_after_load_median", name_of(F), static_cast<double>(ns[trips / 2]),
+                "ns");
+    print_extra(A::name, "rtt_after_load_p99", name_of(F), static_cast<double>(ns[p99]), "ns");
+}
+
 template <class A>
 int run_extra(const options& o) {
     if (o.header) {
@@ -139,9 +210,11 @@ int run_extra(const options& o) {
     if (o.extra == "rtt") {
         if constexpr (has0) {
             measure_rtt<A, flavor::bounded0>(o);
+            measure_rtt_after_load<A, flavor::bounded0>(o);
         }
         if constexpr (has1) {
             measure_rtt<A, flavor::bounded1>(o);
+            measure_rtt_after_load<A, flavor::bounded1>(o);
         }
     } else if (o.extra == "rss") {
         if constexpr (has_unbounded) {

@@ -158,6 +158,11 @@ func selected(o *options, name string) bool {
 	return false
 }
 
+func fail(what string) {
+	fmt.Fprintln(os.Stderr, "bench: "+what)
+	os.Exit(1)
+}
+
 func checkSum(sum uint, n int) {
 	if sum != uint(n)*uint(n+1)/2 {
 		fmt.Fprintln(os.Stderr, "bench: received messages do not add up")
@@ -415,6 +420,66 @@ func rtt(f flavor, o *options) {
 	printExtra("rtt_p99", flavorNames[f], float64(ns[p99]), "ns")
 }
 
+// rttAfterLoad: the same ping-pong for 300 ms beside one busy goroutine per processor, then the
+// next trips (a tenth as many, at least 1 000) timed alone (see bench/src/extra.hpp).
+func rttAfterLoad(f flavor, o *options) {
+	ping := make(chan uint, capacityOf(f, 1))
+	pong := make(chan uint, capacityOf(f, 1))
+	trips := o.rttTrips / 10
+	if trips < 1000 {
+		trips = 1000
+	}
+	done := make(chan struct{})
+	go func() {
+		for m := range ping {
+			pong <- m
+		}
+		close(done)
+	}()
+	var loaded atomic.Bool
+	loaded.Store(true)
+	var sink atomic.Uint64
+	var busy sync.WaitGroup
+	for i := 0; i < runtime.NumCPU(); i++ {
+		busy.Add(1)
+		go func() {
+			defer busy.Done()
+			x := uint64(0)
+			for loaded.Load() {
+				x = x*6364136223846793005 + 1
+			}
+			sink.Add(x)
+		}()
+	}
+	next := uint(1)
+	loadEnd := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(loadEnd) {
+		ping <- next
+		if <-pong != next {
+			fail("ping-pong returned another message")
+		}
+		next++
+	}
+	loaded.Store(false)
+	busy.Wait()
+	ns := make([]int64, trips)
+	for i := 0; i < trips; i++ {
+		t0 := time.Now()
+		ping <- next
+		if <-pong != next {
+			fail("ping-pong returned another message")
+		}
+		ns[i] = time.Since(t0).Nanoseconds()
+		next++
+	}
+	close(ping)
+	<-done
+	sort.Slice(ns, func(a, b int) bool { return ns[a] < ns[b] })
+	p99 := int(math.Ceil(0.99*float64(trips))) - 1
+	printExtra("rtt_after_load_median", flavorNames[f], float64(ns[trips/2]), "ns")
+	printExtra("rtt_after_load_p99", flavorNames[f], float64(ns[p99]), "ns")
+}
+
 const clockProcessCPUTimeID = 2
 const clockThreadCPUTimeID = 3
 
@@ -465,7 +530,9 @@ func main() {
 		switch o.extra {
 		case "rtt":
 			rtt(bounded0, &o)
+			rttAfterLoad(bounded0, &o)
 			rtt(bounded1, &o)
+			rttAfterLoad(bounded1, &o)
 		case "idle":
 			idle(bounded1, &o)
 		}
