@@ -21,6 +21,12 @@
 //         blocked_recv_thread_cpu (CPU clock of the receiving thread across its recv) and
 //         blocked_recv_process_cpu (CPU clock of the whole process while the main thread sleeps).
 //         Flavors bounded1 and unbounded where the implementation has them, else its first one.
+//   cpu   processor time per message of the hand-off cases (bounded0_spsc, bounded0_mpsc,
+//         bounded1_spsc, bounded1_mpsc, where the implementation has them): a warm-up run, then
+//         `--runs` runs of `--messages` messages, each timed by the process CPU clock and the
+//         wall clock. Reported per case (as the flavor column): cpu_per_msg (median over the runs,
+//         ns of CPU per message) and cpu_busy (CPU time / wall time of that run: how many
+//         processors the case kept busy).
 #pragma once
 
 #include <algorithm>
@@ -130,6 +136,34 @@ void measure_idle(const options& o) {
     print_extra(A::name, "blocked_recv_process_cpu", name_of(F), p1 - p0, "us");
 }
 
+/// CPU time per message of the hand-off cases (see the top of this file).
+template <class A>
+void measure_cpu(const options& o) {
+    for (const bench_case& c : cases_for<A>()) {
+        if (c.name != "bounded0_spsc" && c.name != "bounded0_mpsc" && c.name != "bounded1_spsc" &&
+            c.name != "bounded1_mpsc") {
+            continue;
+        }
+        const std::size_t n = o.messages - o.messages % threads;
+        c.run(n);                                     // warm-up
+        std::vector<std::pair<double, double>> runs;  // (ns per message, busy processors)
+        for (int i = 0; i < std::max(o.runs, 1); ++i) {
+            const double p0 = process_cpu_us();
+            const auto w0 = std::chrono::steady_clock::now();
+            c.run(n);
+            const double wall_us =
+                std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - w0)
+                    .count();
+            const double cpu_us = process_cpu_us() - p0;
+            runs.emplace_back(cpu_us * 1000.0 / static_cast<double>(n), cpu_us / wall_us);
+        }
+        std::sort(runs.begin(), runs.end());
+        const auto& mid = runs[runs.size() / 2];
+        print_extra(A::name, "cpu_per_msg", c.name, mid.first, "ns");
+        print_extra(A::name, "cpu_busy", c.name, mid.second, "cores");
+    }
+}
+
 /// Runs the `--extra` group named in `o` for adapter A.
 /// Round trips right after a period of load (see the top of this file).
 template <class A, flavor F>
@@ -216,6 +250,8 @@ int run_extra(const options& o) {
             measure_rtt<A, flavor::bounded1>(o);
             measure_rtt_after_load<A, flavor::bounded1>(o);
         }
+    } else if (o.extra == "cpu") {
+        measure_cpu<A>(o);
     } else if (o.extra == "rss") {
         if constexpr (has_unbounded) {
             measure_rss<A>(o);

@@ -78,7 +78,7 @@ type options struct {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: go_bench [--messages N] [--runs R] [--budget SECONDS] [--estimate-over SECONDS]\n"+
-		"          [--no-header] [--list] [--extra rtt|rss|idle] [--rtt-trips N]\n"+
+		"          [--no-header] [--list] [--extra rtt|rss|idle|cpu] [--rtt-trips N]\n"+
 		"          [--rss-messages N] [--idle-seconds S] [CASE_PATTERN...]")
 	os.Exit(2)
 }
@@ -114,7 +114,7 @@ func parseOptions() options {
 			o.list = true
 		case "--extra":
 			i++
-			if i >= len(args) || (args[i] != "rtt" && args[i] != "rss" && args[i] != "idle") {
+			if i >= len(args) || (args[i] != "rtt" && args[i] != "rss" && args[i] != "idle" && args[i] != "cpu") {
 				usage()
 			}
 			o.extra = args[i]
@@ -490,6 +490,35 @@ func cpuMicros(clock uintptr) float64 {
 	return float64(ts.Sec)*1e6 + float64(ts.Nsec)/1e3
 }
 
+// cpuPerMessage: processor time per message of the hand-off cases (see bench/src/extra.hpp).
+func cpuPerMessage(o *options) {
+	for _, f := range []flavor{bounded0, bounded1} {
+		for _, s := range []shape{spsc, mpsc} {
+			n := o.messages - o.messages%threads
+			runCase(f, s, n) // warm-up
+			runs := o.runs
+			if runs < 1 {
+				runs = 1
+			}
+			type sample struct{ nsPerMsg, busy float64 }
+			samples := make([]sample, runs)
+			for i := range samples {
+				p0 := cpuMicros(clockProcessCPUTimeID)
+				w0 := time.Now()
+				runCase(f, s, n)
+				wallUs := float64(time.Since(w0).Nanoseconds()) / 1e3
+				cpuUs := cpuMicros(clockProcessCPUTimeID) - p0
+				samples[i] = sample{cpuUs * 1000 / float64(n), cpuUs / wallUs}
+			}
+			sort.Slice(samples, func(a, b int) bool { return samples[a].nsPerMsg < samples[b].nsPerMsg })
+			mid := samples[len(samples)/2]
+			name := flavorNames[f] + "_" + shapeNames[s]
+			printExtra("cpu_per_msg", name, mid.nsPerMsg, "ns")
+			printExtra("cpu_busy", name, mid.busy, "cores")
+		}
+	}
+}
+
 func idle(f flavor, o *options) {
 	c := make(chan uint, capacityOf(f, 1))
 	started := make(chan struct{})
@@ -535,6 +564,8 @@ func main() {
 			rttAfterLoad(bounded1, &o)
 		case "idle":
 			idle(bounded1, &o)
+		case "cpu":
+			cpuPerMessage(&o)
 		}
 		// "rss": Go has no unbounded channel; nothing to report.
 		return
