@@ -4,12 +4,15 @@
     python3 bench/plot.py bench/results/full.csv [--extra bench/results/extra.csv] [--targets]
                           [--png docs/bench.png]
 
-Reads the throughput CSV (system,case,median_s,min_s,max_s,runs) written by bench/run, prints a
-markdown table (rows = cases, columns = systems, median seconds, and for every other system its
-time divided by courier's: above 1 means courier is faster), optionally the table of the extra
+Reads the throughput CSV (system,case,median_s,min_s,max_s,runs[,spread]) written by bench/run,
+prints a markdown table (rows = cases, columns = systems, median seconds, and for every other
+system its time divided by courier's: above 1 means courier is faster), the distribution over the
+runs (min / median / max and the spread max/min of every case for every system, and each
+system's largest spread), optionally the table of the extra
 measurements (system,metric,flavor,value,unit), and draws one horizontal bar chart panel per
-flavor in the manner of crossbeam-channel's benchmark chart. A runs value of 0 marks an estimate
-(see bench/src/harness.hpp): printed with a leading ~, drawn hatched. --targets prints courier's
+flavor in the manner of crossbeam-channel's benchmark chart, with a min–max error bar on every
+bar. A runs value of 0 marks an estimate (see bench/src/harness.hpp): printed with a leading ~,
+drawn hatched. --targets prints courier's
 time divided by each peer's for the goals in TARGETS (at most 0.8 of Rust and Go, 1.0 of
 moodycamel on unbounded, 2.0 of the machine's limits).
 """
@@ -34,7 +37,8 @@ COLORS = {
     "atomic_queue": "#e377c2",
     "limit": "#000000",
 }
-EXTRA_ORDER = ["rtt_median", "rtt_p99", "rss_before", "rss_peak", "rss_after_drain",
+EXTRA_ORDER = ["rtt_median", "rtt_p99", "rtt_after_load_median", "rtt_after_load_p99",
+               "cpu_per_msg", "cpu_busy", "rss_before", "rss_peak", "rss_after_drain",
                "rss_after_drop", "blocked_recv_thread_cpu", "blocked_recv_process_cpu",
                "stop_wake_median", "stop_wake_max", "batch_recv_rate", "batch_recv_many64_rate",
                "batch_speedup_min", "batch_speedup_median", "batch_speedup_max"]
@@ -57,6 +61,56 @@ def load(path):
         for row in csv.DictReader(f):
             table[(row["system"], row["case"])] = (float(row["median_s"]), int(row["runs"]))
     return table
+
+
+def load_dist(path):
+    """Rows of a throughput CSV as {(system, case): (median, min, max, runs)}."""
+    table = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            table[(row["system"], row["case"])] = (float(row["median_s"]), float(row["min_s"]),
+                                                   float(row["max_s"]), int(row["runs"]))
+    return table
+
+
+def spread(lo, hi):
+    """max / min of a case's runs (1.0 when there is nothing to compare)."""
+    return hi / lo if lo > 0 else 1.0
+
+
+def distribution_table(dist):
+    """Markdown table: for every case and system, min / median / max over the measured runs and
+    the spread (max/min); then each system's largest spread over its measured cases."""
+    systems = sorted({s for s, _ in dist}, key=system_key)
+    cases = sorted({c for _, c in dist}, key=case_key)
+    lines = ["| case | " + " | ".join(systems) + " |",
+             "| --- | " + " | ".join("---:" for _ in systems) + " |"]
+    worst = {}
+    for case in cases:
+        cells = []
+        for system in systems:
+            entry = dist.get((system, case))
+            if entry is None:
+                cells.append("–")
+                continue
+            median, lo, hi, runs = entry
+            if runs == 0:
+                cells.append(f"~{fmt_seconds(median)} (estimate)")
+                continue
+            if runs == 1:
+                cells.append(f"{fmt_seconds(median)} (n=1)")
+                continue
+            s = spread(lo, hi)
+            if s > worst.get(system, (0.0, ""))[0]:
+                worst[system] = (s, case)
+            cells.append(f"{fmt_seconds(lo)} / {fmt_seconds(median)} / {fmt_seconds(hi)} "
+                         f"(×{s:.2f})")
+        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("Largest spread per system: " + "; ".join(
+        f"{system} ×{worst[system][0]:.2f} ({worst[system][1]})"
+        for system in systems if system in worst) + ".")
+    return "\n".join(lines)
 
 
 def load_extra(path):
@@ -166,7 +220,7 @@ def targets_table(table):
     return "\n".join(lines)
 
 
-def chart(table, png, title):
+def chart(table, png, title, dist=None):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -199,7 +253,17 @@ def chart(table, png, title):
                 ax.barh(y, value, height=bar * 0.9, left=0, color=COLORS.get(system, "#17becf"),
                         hatch="//" if runs == 0 else None, edgecolor="white" if runs else "black",
                         linewidth=0.3)
-                ax.text(value * 1.08, y, fmt_seconds(value), va="center", fontsize=6)
+                d = (dist or {}).get((system, f"{flavor}_{shape}"))
+                label_at = value
+                if d is not None and d[3] > 1 and d[2] > d[1]:
+                    # The distribution over the runs: a line from the fastest to the slowest run.
+                    ax.plot([d[1], d[2]], [y, y], color="black", linewidth=0.8)
+                    ax.plot([d[1], d[1]], [y - bar * 0.3, y + bar * 0.3], color="black",
+                            linewidth=0.8)
+                    ax.plot([d[2], d[2]], [y - bar * 0.3, y + bar * 0.3], color="black",
+                            linewidth=0.8)
+                    label_at = max(value, d[2])
+                ax.text(label_at * 1.08, y, fmt_seconds(value), va="center", fontsize=6)
         ax.set_yticks(range(len(shapes)))
         ax.set_yticklabels(shapes)
         ax.invert_yaxis()
@@ -210,6 +274,9 @@ def chart(table, png, title):
     handles = [Patch(color=COLORS.get(s, "#17becf"), label=s) for s in systems]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
                          label="estimate (too slow to run in full)"))
+    from matplotlib.lines import Line2D
+    handles.append(Line2D([0], [0], color="black", linewidth=0.8,
+                          label="fastest–slowest run (bar: median)"))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 10), frameon=False)
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.04, 1, 0.97))
@@ -228,8 +295,11 @@ def main():
                     help="also print courier's time divided by each target peer's")
     args = ap.parse_args()
     table = load(args.csv)
+    dist = load_dist(args.csv)
     if not args.no_table:
         print(markdown_table(table))
+        print()
+        print(distribution_table(dist))
     if args.targets:
         print()
         print(targets_table(table))
@@ -237,7 +307,7 @@ def main():
         print()
         print(extra_table(load_extra(args.extra)))
     if args.png:
-        chart(table, args.png, args.title)
+        chart(table, args.png, args.title, dist)
         print(f"chart: {args.png}", file=sys.stderr)
 
 

@@ -7,9 +7,9 @@
 //   - with a budget (seconds per case): a probe run with a hundredth of the messages predicts the
 //     time of one full run; when that prediction is over the estimate limit (quick mode) or over
 //     budget / runs, a second probe with a tenth of the messages replaces it (a hundredth is too
-//     short for a channel whose waiters are still learning how long to spin, and it overstates
-//     the time several-fold); the number of measured runs is budget / prediction, at least 1 and at
-//     most `runs`; the full-size warm-up run is made only when all `runs` fit in the budget;
+//     short a run, dominated by thread start-up, and it overstates the time several-fold); the
+//     number of measured runs is budget / prediction, at least 1 and at most `runs`; the full-size
+//     warm-up run is made only when all `runs` fit in the budget;
 //   - with `--estimate-over S` (used by the quick mode only): when the probe predicts more than S
 //     seconds for one full run, no full run is made and the row reports the prediction (the probe
 //     time scaled to N messages) with `runs` = 0.
