@@ -301,6 +301,7 @@ class parker {
     parker() = default;
     parker(const parker&) = delete;
     parker& operator=(const parker&) = delete;
+    ~parker() { alive_ = 0; }
 
     /// Sleeps until the token is available, then consumes it.
     void park() {
@@ -339,6 +340,10 @@ class parker {
 
     /// Makes the token available and wakes the parked thread, if any.
     void unpark() {
+        // The waiter protocol keeps a parker alive until its unpark() (the notifier's last access,
+        // waiter.hpp); a waiter that returned without the token has destroyed it by now. The
+        // canary catches that while the dead frame's memory is not yet reused.
+        RL_ASSERT(alive_ == alive_mark);
         m_.lock(RL_INFO);
         token_(RL_INFO) = true;
         cv_.notify_one(RL_INFO);
@@ -346,9 +351,12 @@ class parker {
     }
 
   private:
+    static constexpr std::uint32_t alive_mark = 0x5a17c0deu;
+
     rl::mutex m_;
     rl::condition_variable cv_;
     rl::var<bool> token_{false};
+    volatile std::uint32_t alive_ = alive_mark;  // volatile: the destructor's store must stay
 };
 
 // ---- stop requests --------------------------------------------------------------------------
