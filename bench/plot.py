@@ -54,28 +54,39 @@ def system_key(system):
     return (SYSTEMS.index(system) if system in SYSTEMS else len(SYSTEMS), system)
 
 
+def load_dist(path):
+    """Rows of a throughput CSV as {(system, case): (median, min, max, runs)}. The spread column
+    is optional (older CSVs lack it; it is max/min, see spread()); a row that cannot be read (a
+    run cut off mid-line) is skipped with a note on stderr."""
+    table = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                table[(row["system"], row["case"])] = (
+                    float(row["median_s"]), float(row["min_s"]), float(row["max_s"]),
+                    int(row["runs"]))
+            except (KeyError, TypeError, ValueError):
+                print(f"{path}: skipped a malformed row: {row}", file=sys.stderr)
+    return table
+
+
 def load(path):
     """Rows of a throughput CSV as {(system, case): (median, runs)}."""
-    table = {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            table[(row["system"], row["case"])] = (float(row["median_s"]), int(row["runs"]))
-    return table
-
-
-def load_dist(path):
-    """Rows of a throughput CSV as {(system, case): (median, min, max, runs)}."""
-    table = {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            table[(row["system"], row["case"])] = (float(row["median_s"]), float(row["min_s"]),
-                                                   float(row["max_s"]), int(row["runs"]))
-    return table
+    return {key: (median, runs) for key, (median, _, _, runs) in load_dist(path).items()}
 
 
 def spread(lo, hi):
     """max / min of a case's runs (1.0 when there is nothing to compare)."""
     return hi / lo if lo > 0 else 1.0
+
+
+# The sentence above the distribution table (bench/run's report, plot.py's output).
+DISTRIBUTION_NOTE = (
+    "Distribution over the runs: fastest / median / slowest run in seconds and, in brackets, the "
+    "spread (slowest / fastest; ×1.00 means every run took the same time). A user meets the whole "
+    "distribution, not only the median. n=1 marks a case with a single measured run, ~ (estimate) "
+    "a case estimated from a shorter run; neither has a spread. The line below the table names "
+    "each system's largest spread.")
 
 
 def distribution_table(dist):
@@ -107,9 +118,9 @@ def distribution_table(dist):
                          f"(×{s:.2f})")
         lines.append(f"| {case} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("Largest spread per system: " + "; ".join(
-        f"{system} ×{worst[system][0]:.2f} ({worst[system][1]})"
-        for system in systems if system in worst) + ".")
+    parts = [f"{system} ×{worst[system][0]:.2f} ({worst[system][1]})" if system in worst
+             else f"{system} – (no case with 2 or more runs)" for system in systems]
+    lines.append("Largest spread per system: " + "; ".join(parts) + ".")
     return "\n".join(lines)
 
 
@@ -224,12 +235,15 @@ def chart(table, png, title, dist=None):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     systems = sorted({s for s, _ in table}, key=system_key)
     values = [v for v, _ in table.values() if v > 0]
     if not values:
         return
+    # The axis spans the fastest and slowest runs too, so that no min-max line is cut off.
+    values += [x for d in (dist or {}).values() for x in d[1:3] if x > 0]
     lo = 10 ** math.floor(math.log10(min(values)))
     hi = 10 ** math.ceil(math.log10(max(values)) + 0.3)
 
@@ -274,12 +288,14 @@ def chart(table, png, title, dist=None):
     handles = [Patch(color=COLORS.get(s, "#17becf"), label=s) for s in systems]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
                          label="estimate (too slow to run in full)"))
-    from matplotlib.lines import Line2D
     handles.append(Line2D([0], [0], color="black", linewidth=0.8,
                           label="fastest–slowest run (bar: median)"))
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 10), frameon=False)
+    # At most 6 entries a row: with 9 systems a single row is wider than the figure.
+    legend_rows = math.ceil(len(handles) / 6)
+    fig.legend(handles=handles, loc="lower center", ncol=math.ceil(len(handles) / legend_rows),
+               frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    fig.tight_layout(rect=(0, 0.02 + 0.025 * legend_rows, 1, 0.97))
     fig.savefig(png, dpi=110)
     plt.close(fig)
 
@@ -298,6 +314,8 @@ def main():
     dist = load_dist(args.csv)
     if not args.no_table:
         print(markdown_table(table))
+        print()
+        print(DISTRIBUTION_NOTE)
         print()
         print(distribution_table(dist))
     if args.targets:
