@@ -92,31 +92,22 @@ DISTRIBUTION_NOTE = (
 def distribution_table(dist):
     """Markdown table: for every case and system, min / median / max over the measured runs and
     the spread (max/min); then each system's largest spread over its measured cases."""
-    systems = sorted({s for s, _ in dist}, key=system_key)
-    cases = sorted({c for _, c in dist}, key=case_key)
-    lines = ["| case | " + " | ".join(systems) + " |",
-             "| --- | " + " | ".join("---:" for _ in systems) + " |"]
+    def cell(entry, system, case):
+        median, lo, hi, runs = entry
+        if runs == 0:
+            return f"~{fmt_seconds(median)} (estimate)"
+        if runs == 1:
+            return f"{fmt_seconds(median)} (n=1)"
+        return f"{fmt_seconds(lo)} / {fmt_seconds(median)} / {fmt_seconds(hi)} " \
+               f"(×{spread(lo, hi):.2f})"
+
+    lines = case_system_table(dist, cell)
     worst = {}
-    for case in cases:
-        cells = []
-        for system in systems:
-            entry = dist.get((system, case))
-            if entry is None:
-                cells.append("–")
-                continue
-            median, lo, hi, runs = entry
-            if runs == 0:
-                cells.append(f"~{fmt_seconds(median)} (estimate)")
-                continue
-            if runs == 1:
-                cells.append(f"{fmt_seconds(median)} (n=1)")
-                continue
-            s = spread(lo, hi)
-            if s > worst.get(system, (0.0, ""))[0]:
-                worst[system] = (s, case)
-            cells.append(f"{fmt_seconds(lo)} / {fmt_seconds(median)} / {fmt_seconds(hi)} "
-                         f"(×{s:.2f})")
-        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    for system, case in sorted(dist, key=lambda key: case_key(key[1])):
+        _, lo, hi, runs = dist[(system, case)]
+        if runs > 1 and spread(lo, hi) > worst.get(system, (0.0, ""))[0]:
+            worst[system] = (spread(lo, hi), case)
+    systems = sorted({s for s, _ in dist}, key=system_key)
     lines.append("")
     parts = [f"{system} ×{worst[system][0]:.2f} ({worst[system][1]})" if system in worst
              else f"{system} – (no case with 2 or more runs)" for system in systems]
@@ -139,25 +130,30 @@ def fmt_seconds(v):
     return f"{v:.3f}" if v >= 0.01 else f"{v:.4f}"
 
 
-def markdown_table(table):
+def case_system_table(table, cell):
+    """Markdown table lines over a {(system, case): entry} table: rows = cases, columns = systems,
+    each cell cell(entry, system, case), – where a system has no entry for a case."""
     systems = sorted({s for s, _ in table}, key=system_key)
     cases = sorted({c for _, c in table}, key=case_key)
     lines = ["| case | " + " | ".join(systems) + " |",
              "| --- | " + " | ".join("---:" for _ in systems) + " |"]
     for case in cases:
-        base = table.get(("courier", case))
-        cells = []
-        for system in systems:
-            entry = table.get((system, case))
-            if entry is None:
-                cells.append("–")
-                continue
-            value, runs = entry
-            text = ("~" if runs == 0 else "") + fmt_seconds(value)
-            if system != "courier" and base is not None and base[0] > 0:
-                text += f" ({value / base[0]:.2f}×)"
-            cells.append(text)
+        cells = [cell(table[(system, case)], system, case) if (system, case) in table else "–"
+                 for system in systems]
         lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def markdown_table(table):
+    def cell(entry, system, case):
+        value, runs = entry
+        text = ("~" if runs == 0 else "") + fmt_seconds(value)
+        base = table.get(("courier", case))
+        if system != "courier" and base is not None and base[0] > 0:
+            text += f" ({value / base[0]:.2f}×)"
+        return text
+
+    lines = case_system_table(table, cell)
     return "\n".join(lines)
 
 

@@ -42,14 +42,16 @@
 
 namespace bench {
 
-/// Prints the median and the 99th percentile of round-trip times given in nanoseconds.
-inline void print_rtt(std::string_view system, std::string_view flavor_name,
-                      std::vector<std::int64_t> ns) {
+/// Prints the median and the 99th percentile of round-trip times given in nanoseconds, as the
+/// metrics `<metric>_median` and `<metric>_p99`.
+inline void print_rtt(std::string_view system, std::string_view metric,
+                      std::string_view flavor_name, std::vector<std::int64_t> ns) {
     std::sort(ns.begin(), ns.end());
     const std::size_t k = ns.size();
     const std::size_t p99 = static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(k))) - 1;
-    print_extra(system, "rtt_median", flavor_name, static_cast<double>(ns[k / 2]), "ns");
-    print_extra(system, "rtt_p99", flavor_name, static_cast<double>(ns[p99]), "ns");
+    const std::string name(metric);
+    print_extra(system, name + "_median", flavor_name, static_cast<double>(ns[k / 2]), "ns");
+    print_extra(system, name + "_p99", flavor_name, static_cast<double>(ns[p99]), "ns");
 }
 
 template <class A, flavor F>
@@ -82,7 +84,7 @@ void measure_rtt(const options& o) {
         ns[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
     }
     echo.join();
-    print_rtt(A::name, name_of(F), std::move(ns));
+    print_rtt(A::name, "rtt", name_of(F), std::move(ns));
 }
 
 template <class A>
@@ -224,12 +226,7 @@ void measure_rtt_after_load(const options& o) {
     if (echoed.load() != next - 1) {
         fail("ping-pong lost a message");
     }
-    std::sort(ns.begin(), ns.end());
-    const std::size_t p99 =
-        static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(trips))) - 1;
-    print_extra(A::name, "rtt_after_load_median", name_of(F), static_cast<double>(ns[trips / 2]),
-                "ns");
-    print_extra(A::name, "rtt_after_load_p99", name_of(F), static_cast<double>(ns[p99]), "ns");
+    print_rtt(A::name, "rtt_after_load", name_of(F), std::move(ns));
 }
 
 template <class A>

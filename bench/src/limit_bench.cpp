@@ -152,7 +152,7 @@ void spin_rtt(const bench::options& o) {
         ns[k] = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
     }
     echo.join();
-    bench::print_rtt("limit", "spin", std::move(ns));
+    bench::print_rtt("limit", "rtt", "spin", std::move(ns));
 }
 
 }  // namespace

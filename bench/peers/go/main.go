@@ -414,10 +414,16 @@ func rtt(f flavor, o *options) {
 		<-pong
 		ns[i] = time.Since(t0).Nanoseconds()
 	}
+	printRtt("rtt", f, ns)
+}
+
+// printRtt prints the median and the 99th percentile of round trips in nanoseconds, as the
+// metrics <metric>_median and <metric>_p99 (print_rtt in bench/src/extra.hpp).
+func printRtt(metric string, f flavor, ns []int64) {
 	sort.Slice(ns, func(a, b int) bool { return ns[a] < ns[b] })
-	p99 := int(math.Ceil(0.99*float64(trips))) - 1
-	printExtra("rtt_median", flavorNames[f], float64(ns[trips/2]), "ns")
-	printExtra("rtt_p99", flavorNames[f], float64(ns[p99]), "ns")
+	p99 := int(math.Ceil(0.99*float64(len(ns)))) - 1
+	printExtra(metric+"_median", flavorNames[f], float64(ns[len(ns)/2]), "ns")
+	printExtra(metric+"_p99", flavorNames[f], float64(ns[p99]), "ns")
 }
 
 // rttAfterLoad: the same ping-pong for 300 ms beside one busy goroutine per processor, then the
@@ -474,10 +480,7 @@ func rttAfterLoad(f flavor, o *options) {
 	}
 	close(ping)
 	<-done
-	sort.Slice(ns, func(a, b int) bool { return ns[a] < ns[b] })
-	p99 := int(math.Ceil(0.99*float64(trips))) - 1
-	printExtra("rtt_after_load_median", flavorNames[f], float64(ns[trips/2]), "ns")
-	printExtra("rtt_after_load_p99", flavorNames[f], float64(ns[p99]), "ns")
+	printRtt("rtt_after_load", f, ns)
 }
 
 const clockProcessCPUTimeID = 2

@@ -28,6 +28,7 @@
 #include <intrin.h>  // _mm_pause; GCC and Clang use a builtin instead of <immintrin.h>
 #endif
 
+#include "courier/detail/cache_padded.hpp"
 #include "courier/detail/chrono.hpp"
 
 // std::mutex, std::lock_guard and std::unique_lock, which libstdc++ keeps in <bits/std_mutex.h>
@@ -118,12 +119,15 @@ class spin_seats {
     static void leave() noexcept { get().taken.fetch_sub(1, std::memory_order_relaxed); }
 
   private:
-    struct alignas(64) shared {  // its own cache line: every spinning waiter touches it
+    struct alignas(cache_line) shared {  // its own cache line: every spinning waiter touches it
         std::atomic<std::uint32_t> taken{0};
-        std::uint32_t seats = std::thread::hardware_concurrency() / 2 > 1
-                                  ? std::thread::hardware_concurrency() / 2
-                                  : 1;
+        std::uint32_t seats = half_the_processors();
     };
+
+    static std::uint32_t half_the_processors() noexcept {
+        const unsigned n = std::thread::hardware_concurrency() / 2;
+        return n > 1 ? n : 1;
+    }
 
     static shared& get() noexcept {
         static shared s;
