@@ -45,6 +45,15 @@ struct handle_kind {
 template <class T, bool Try>
 class basic_recv_range;
 
+namespace detail {
+// The awaitables of the async_ operations, defined in <courier/async.hpp> (include it, or
+// <courier/courier.hpp>, to co_await them).
+template <class T, class Error, class TimePoint>
+class recv_awaiter;
+template <class T, class Error, class TimePoint>
+class send_awaiter;
+}  // namespace detail
+
 // ---- iterating a receiver ---------------------------------------------------------------------
 
 /// Input iterator over a receiver: blocking (`Try == false`, ends on disconnection) or
@@ -231,6 +240,29 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
         return send_until<send_timeout_error<T>>(value, dl);
     }
 
+    /// Awaitable send (<courier/async.hpp>): `co_await tx.async_send(v)` yields
+    /// expected<void, send_error<T>> as send() returns it, suspending the coroutine (not the
+    /// thread) while a bounded channel is full. The awaitable owns `value` until it completes.
+    detail::send_awaiter<T, send_error<T>, void> async_send(T value) const {
+        return {this->get(), std::move(value), detail::deadline::never()};
+    }
+
+    /// Awaitable send_timeout(): expected<void, send_timeout_error<T>> (`timeout` or
+    /// `disconnected`, with the value).
+    template <class Rep, class Period>
+    detail::send_awaiter<T, send_timeout_error<T>, void> async_send_timeout(
+        T value, std::chrono::duration<Rep, Period> timeout) const requires Kind::may_be_bounded {
+        return {this->get(), std::move(value), detail::deadline::after(timeout)};
+    }
+
+    /// Awaitable send_deadline() (any clock).
+    template <class Clock, class Duration>
+    detail::send_awaiter<T, send_timeout_error<T>, std::chrono::time_point<Clock, Duration>>
+    async_send_deadline(T value, std::chrono::time_point<Clock, Duration> deadline)
+        const requires Kind::may_be_bounded {
+        return {this->get(), std::move(value), deadline};
+    }
+
     /// A weak sender of this channel (weak_sender, weak_sync_sender or mpmc::weak_sender): it does
     /// not keep the channel connected and is not counted by sender_count(); upgrade() makes a
     /// sender of it again while the channel is connected. Empty for an empty handle.
@@ -363,6 +395,26 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     expected<T, recv_error> recv() const {
         detail::deadline dl = detail::deadline::never();
         return recv_until<recv_error>(dl);
+    }
+
+    /// Awaitable recv() (<courier/async.hpp>): `co_await rx.async_recv()` yields
+    /// expected<T, recv_error>, suspending the coroutine (not the thread) until a message arrives.
+    detail::recv_awaiter<T, recv_error, void> async_recv() const {
+        return {this->get(), detail::deadline::never()};
+    }
+
+    /// Awaitable recv_timeout(): expected<T, recv_timeout_error>. The time counts from this call.
+    template <class Rep, class Period>
+    detail::recv_awaiter<T, recv_timeout_error, void> async_recv_timeout(
+        std::chrono::duration<Rep, Period> timeout) const {
+        return {this->get(), detail::deadline::after(timeout)};
+    }
+
+    /// Awaitable recv_deadline() (any clock).
+    template <class Clock, class Duration>
+    detail::recv_awaiter<T, recv_timeout_error, std::chrono::time_point<Clock, Duration>>
+    async_recv_deadline(std::chrono::time_point<Clock, Duration> deadline) const {
+        return {this->get(), deadline};
     }
 
     /// Receives a message if one is buffered (or, rendezvous, a sender is waiting); never blocks.

@@ -66,10 +66,15 @@ struct recv_arm {
     recv_op<T> op;
     F handler;
 
+    recv_arm(chan<T>* c, F&& f) : op(c), handler(std::move(f)) {}
+    // Moved only before it is used (into async_select's awaiter): a fresh operation on the channel.
+    recv_arm(recv_arm&& other) : op(other.op.channel()), handler(std::move(other.handler)) {}
+
     bool fire() {
         using result = expected<T, recv_error>;
-        handler(op.complete([](T&& v) { return result(std::in_place, std::move(v)); },
-                            [](op_status) { return result(unexpect, recv_error{}); }));
+        handler(
+            after_resuming(op.complete([](T&& v) { return result(std::in_place, std::move(v)); },
+                                       [](op_status) { return result(unexpect, recv_error{}); })));
         return true;
     }
 };
@@ -89,6 +94,7 @@ struct send_arm {
 
     bool fire() {
         const op_status s = op.complete(value);
+        resume_queued();  // the coroutines this select woke run before the handler
         if (s == op_status::full) {
             return false;  // a rendezvous receiver's move threw: the message is ours, select again
         }
@@ -105,6 +111,9 @@ template <class F>
 struct stop_arm {
     stop_op op;
     F handler;
+
+    stop_arm(std::stop_token st, F&& f) : op(std::move(st)), handler(std::move(f)) {}
+    stop_arm(stop_arm&& other) : op(other.op.token()), handler(std::move(other.handler)) {}
 
     bool fire() {
         handler();
@@ -139,6 +148,11 @@ template <class F>
 struct is_op_arm<stop_arm<F>> : std::true_type {};
 
 template <class A>
+struct is_default_arm : std::false_type {};
+template <class F>
+struct is_default_arm<default_arm<F>> : std::true_type {};
+
+template <class A>
 struct is_wait_arm : std::false_type {};
 template <class F>
 struct is_wait_arm<timeout_arm<F>> : std::true_type {};
@@ -154,8 +168,8 @@ template <class Rx, class F>
 requires detail::receiver_handle<std::remove_cvref_t<Rx>>
 auto on_recv(const Rx& rx, F&& handler) {
     using T = detail::handle_value_t<std::remove_cvref_t<Rx>>;
-    return detail::recv_arm<T, std::decay_t<F>>{detail::recv_op<T>(detail::access::chan_of(rx)),
-                                                std::forward<F>(handler)};
+    return detail::recv_arm<T, std::decay_t<F>>(detail::access::chan_of(rx),
+                                                std::decay_t<F>(std::forward<F>(handler)));
 }
 
 /// A send arm: sends `value`; `handler(expected<void, send_error<T>>)` runs if this arm fires (a
@@ -176,8 +190,8 @@ auto on_send(const Tx& tx, V&& value, F&& handler) {
 /// included, is ready.
 template <class F>
 auto on_stop(std::stop_token st, F&& handler) {
-    return detail::stop_arm<std::decay_t<F>>{detail::stop_op(std::move(st)),
-                                             std::forward<F>(handler)};
+    return detail::stop_arm<std::decay_t<F>>(std::move(st),
+                                             std::decay_t<F>(std::forward<F>(handler)));
 }
 
 /// Fires `handler()` if no operation completes within `d` (measured from the select call).
@@ -446,6 +460,7 @@ selected_operation::recv(const Rx& rx) {
             "courier::selected_operation::recv: not the receiver this operation was added for");
     }
     sel_ = nullptr;
+    const detail::resume_point resume;
     return op->complete([](T&& v) { return result(std::in_place, std::move(v)); },
                         [](detail::op_status) { return result(unexpect, recv_error{}); });
 }
@@ -466,6 +481,7 @@ selected_operation::send(const Tx& tx, V&& value) {
     sel_ = nullptr;
     T v(std::forward<V>(value));
     const detail::op_status s = op->complete(v);
+    detail::resume_queued();
     if (s == detail::op_status::ok) {
         return {};
     }

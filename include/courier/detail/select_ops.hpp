@@ -55,6 +55,9 @@ class select_op {
     virtual bool watch(waiter& w) = 0;
     /// When the operation becomes ready by the clock alone (a timer's next delivery), if ever.
     virtual std::optional<clock::time_point> next_due() = 0;
+    /// Our waiter was selected with this operation, but the waiting coroutine is gone and will not
+    /// complete it: a rendezvous partner's hand-off is finished, a queue's wake-up passed on.
+    virtual void abandon() noexcept = 0;
 
     std::uintptr_t id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
 };
@@ -101,6 +104,12 @@ class chan_op final : public select_op {
     std::optional<clock::time_point> next_due() override {
         return run_or(std::optional<clock::time_point>{},
                       [](auto& f, auto&) { return f.next_due(); });
+    }
+    void abandon() noexcept override {
+        run_or(false, [](auto& f, auto& s) {
+            f.select_abandon(Side{}, s);
+            return false;
+        });
     }
 
     /// Completes the reserved send with `v`. op_status::full means a rendezvous receiver's move
@@ -162,6 +171,8 @@ class stop_op final : public select_op {
   public:
     explicit stop_op(std::stop_token st) noexcept : st_(std::move(st)) {}
 
+    const std::stop_token& token() const noexcept { return st_; }
+
     bool try_reserve() override { return requested(); }
     bool register_op(waiter& w) override {
         if (requested()) {
@@ -177,6 +188,7 @@ class stop_op final : public select_op {
     bool is_ready() override { return requested(); }
     bool watch(waiter& w) override { return register_op(w); }
     std::optional<clock::time_point> next_due() override { return std::nullopt; }
+    void abandon() noexcept override {}
 
   private:
     bool requested() const noexcept { return sync::stop_requested(st_); }

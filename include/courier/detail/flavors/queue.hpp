@@ -188,6 +188,13 @@ class queue_flavor {
     op_status select_accept(Side side, State& s) {
         return select_try(side, s);
     }
+    /// Selected, but the waiting operation is gone (a destroyed coroutine): pass the wake-up on
+    /// to the next operation waiting on the same side, so that the room or the message it
+    /// announced is not left unnoticed.
+    template <class Side, class State>
+    void select_abandon(Side side, State&) noexcept {
+        side_waker(side).notify();
+    }
     bool ready(send_side) const { return !self().is_full() || self().is_disconnected(); }
     bool ready(recv_side) const { return !self().is_empty() || self().is_disconnected(); }
     /// Queues `e` as an observer of the side; true if the operation could proceed already.

@@ -174,6 +174,8 @@ class timer_flavor {
     op_status select_accept(Side side, select_state& s) noexcept {
         return select_try(side, s);
     }
+    template <class Side>
+    void select_abandon(Side, select_state&) noexcept {}  // never selected by a partner
     bool ready(send_side) const noexcept { return true; }
     bool ready(recv_side) const noexcept { return !is_empty(); }
     template <class Side>

@@ -33,6 +33,7 @@
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
+#include "courier/detail/wait/resume.hpp"
 #include "courier/detail/wait/stop.hpp"
 #include "courier/detail/wait/thread_waiter.hpp"
 #include "courier/detail/wait/waker.hpp"
@@ -70,6 +71,24 @@ class zero_flavor {
         std::uint8_t wait_filled() const noexcept { return wait_past(pending, pending); }
         /// A sender's packet: waits until a receiver took the message (or must retry).
         std::uint8_t wait_done() const noexcept { return wait_past(pending, offered); }
+        /// wait_done() for a sender that handed its packet to a receiver it has just selected:
+        /// if that receiver is a coroutine, it is queued on this thread (resume.hpp) and takes the
+        /// message only when resumed, so resume the queue while waiting.
+        std::uint8_t wait_taken_by_partner() const noexcept {
+            backoff b;
+            for (;;) {
+                // pairs with the release store of the receiver (take_guard)
+                const std::uint8_t s = state.load(std::memory_order_acquire);
+                if (s != pending && s != offered) {
+                    return s;
+                }
+                if (tls_resumes.head != nullptr) {
+                    resume_queued_now();
+                } else {
+                    b.snooze();
+                }
+            }
+        }
 
         /// A sender's message is available at `m` from now on.
         void offer(T* m) noexcept {
@@ -118,7 +137,7 @@ class zero_flavor {
             mine.offer(std::addressof(msg));
             p->peer = &mine;
             p->state.store(handed, std::memory_order_release);  // last access to *p
-            return mine.wait_done() == taken ? op_status::ok : op_status::full;
+            return mine.wait_taken_by_partner() == taken ? op_status::ok : op_status::full;
         }
     }
 
@@ -138,6 +157,7 @@ class zero_flavor {
     // ---- blocking operations ---------------------------------------------------------------
 
     op_status send(T& msg, deadline& dl) {
+        const resume_point resume;  // after the hand-off (resume.hpp)
         for (;;) {
             token t;
             sync::unique_lock<sync::mutex> lock(mutex_);
@@ -183,6 +203,7 @@ class zero_flavor {
     }
 
     op_status try_send(T& msg) {
+        const resume_point resume;  // after the hand-off (resume.hpp)
         token t;
         for (;;) {
             if (!start_send(t)) {
@@ -200,6 +221,7 @@ class zero_flavor {
     template <class Make, class Fail>
     auto recv(deadline& dl, Make&& make, Fail&& fail)
         -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        const resume_point resume;  // after the hand-off (resume.hpp)
         for (;;) {
             token t;
             sync::unique_lock<sync::mutex> lock(mutex_);
@@ -246,6 +268,7 @@ class zero_flavor {
     template <class Make, class Fail>
     auto try_recv(Make&& make, Fail&& fail)
         -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        const resume_point resume;  // after the hand-off (resume.hpp)
         token t;
         if (!start_recv(t)) {
             return std::forward<Fail>(fail)(op_status::empty);
@@ -259,6 +282,7 @@ class zero_flavor {
     // ---- disconnection ----------------------------------------------------------------------
 
     bool disconnect() {
+        const resume_point resume;  // after the lock is released (resume.hpp)
         sync::lock_guard<sync::mutex> lock(mutex_);
         if (disconnected_) {
             return false;
@@ -339,6 +363,14 @@ class zero_flavor {
     op_status select_accept(Side, select_state& s) noexcept {
         s.selected_own = true;
         return op_status::ok;
+    }
+    /// Selected, but the waiting operation is gone (a destroyed coroutine): the partner paired
+    /// with the own packet already, so finish its hand-off. A send waits until the receiver has
+    /// taken the message (or must retry: the message was not delivered); a receive takes the
+    /// message the sender handed over and destroys it, as a dropped receiver would.
+    void select_abandon(send_side, select_state& s) noexcept { s.own.wait_done(); }
+    void select_abandon(recv_side, select_state& s) noexcept {
+        take_from_own(s.own, [](T&&) noexcept { return 0; });
     }
     template <class Side>
     bool ready(Side side) {

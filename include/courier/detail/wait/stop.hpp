@@ -16,6 +16,7 @@
 
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
+#include "courier/detail/wait/resume.hpp"
 #include "courier/detail/wait/waiter.hpp"
 
 namespace courier::detail {
@@ -46,6 +47,7 @@ class stop_guard {
         void operator()() const noexcept {
             if (w->try_select(selection)) {
                 w->wake();
+                resume_queued();  // a coroutine's waiter: resumed by the thread that requested
             }
         }
     };

@@ -7,7 +7,10 @@
 //              stopped (3), or the id of the operation that was selected (any other value, the
 //              address of a token);
 //   packet_    an address handed over by whoever selected it (the rendezvous packet);
-//   owner_     who waits (a thread id): a waker never pairs two operations of the same owner.
+//   owner_     who waits: a thread id for a blocked thread, the waiter's own address for a
+//              suspended coroutine (async_waiter.hpp). A waker never pairs two operations of the
+//              same owner; the party that looks for a partner is acting_owner(): the calling
+//              thread, unless a coroutine's operation runs on it (acting_as).
 //
 // State transitions of selected_ (each a CAS from waiting, so exactly one wins):
 //   waiting -> aborted       by the waiting party itself (timeout, or found an operation ready
@@ -42,6 +45,32 @@ constexpr bool selected_by_partner(std::uintptr_t s) noexcept {
     return s > sel_stopped;
 }
 
+/// Which owner's operations the calling code performs, when not its thread's own (0: the thread's).
+constinit inline thread_local std::uintptr_t tls_acting_owner = 0;
+
+/// The owner the calling code acts for: a coroutine operation's waiter while one runs its tries
+/// and registrations on this thread (acting_as), else the thread itself.
+inline std::uintptr_t acting_owner() noexcept {
+    const std::uintptr_t o = tls_acting_owner;
+    return o != 0 ? o : sync::thread_id();
+}
+
+/// While it lives, the calling thread acts for `owner` (a coroutine operation's waiter), so that
+/// the operation never pairs with its own other arms, while two coroutines on one thread can
+/// pair with each other.
+class acting_as {
+  public:
+    explicit acting_as(std::uintptr_t owner) noexcept : previous_(tls_acting_owner) {
+        tls_acting_owner = owner;
+    }
+    acting_as(const acting_as&) = delete;
+    acting_as& operator=(const acting_as&) = delete;
+    ~acting_as() { tls_acting_owner = previous_; }
+
+  private:
+    std::uintptr_t previous_;
+};
+
 class waiter {
   public:
     waiter(const waiter&) = delete;
@@ -74,6 +103,13 @@ class waiter {
 
     waiter(wake_fn on_wake, std::uintptr_t owner) noexcept : owner_(owner), wake_(on_wake) {}
     ~waiter() = default;
+
+    /// Makes a completed waiter wait again (a coroutine's operation that registers once more).
+    /// Only when no waker, timer or stop callback can reach it any more.
+    void rearm() noexcept {
+        selected_.store(sel_waiting, std::memory_order_relaxed);
+        packet_.store(nullptr, std::memory_order_relaxed);
+    }
 
   private:
     sync::atomic<std::uintptr_t> selected_{sel_waiting};

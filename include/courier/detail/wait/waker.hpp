@@ -19,6 +19,7 @@
 
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
+#include "courier/detail/wait/resume.hpp"
 #include "courier/detail/wait/waiter.hpp"
 
 namespace courier::detail {
@@ -88,7 +89,7 @@ class waker {
     /// Pairs with the first waiting operation of another thread: selects its waiter with the
     /// entry's operation id, hands over the entry's packet, unlinks it and wakes it.
     bool try_select(selected_entry* out = nullptr) noexcept {
-        const std::uintptr_t me = sync::thread_id();
+        const std::uintptr_t me = acting_owner();
         for (waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
             waiter* w = e->w;
             if (w->owner() == me || !w->try_select(e->oper)) {
@@ -108,7 +109,7 @@ class waker {
 
     /// True if some operation of another thread is waiting and could be paired now.
     bool can_select() const noexcept {
-        const std::uintptr_t me = sync::thread_id();
+        const std::uintptr_t me = acting_owner();
         for (const waiter_entry* e = selectors_.head; e != nullptr; e = e->next) {
             if (e->w->owner() != me && e->w->selected() == sel_waiting) {
                 return true;
@@ -194,20 +195,30 @@ class sync_waker {
     }
 
     void disconnect() {
-        sync::lock_guard<sync::mutex> lock(mutex_);
-        inner_.disconnect();
-        is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
+        {
+            sync::lock_guard<sync::mutex> lock(mutex_);
+            inner_.disconnect();
+            is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
+        }
+        resume_queued();  // see notify_slow()
     }
 
   private:
+    // The queue flavors notify when their operation is complete (the message published, the slot
+    // freed), so the coroutines woken here are resumed right after the lock is released
+    // (wait/resume.hpp): nothing of the operation is left to finish. A thread that was not waiting
+    // pays for this check only here, never on the fast path.
     COURIER_COLD void notify_slow(std::size_t n = 1) {
-        sync::lock_guard<sync::mutex> lock(mutex_);
-        if (!is_empty_.load(std::memory_order_relaxed)) {
-            for (std::size_t i = 0; i < n && inner_.try_select(); ++i) {
+        {
+            sync::lock_guard<sync::mutex> lock(mutex_);
+            if (!is_empty_.load(std::memory_order_relaxed)) {
+                for (std::size_t i = 0; i < n && inner_.try_select(); ++i) {
+                }
+                inner_.notify_observers();
+                is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
             }
-            inner_.notify_observers();
-            is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
         }
+        resume_queued();
     }
 
     sync::mutex mutex_;

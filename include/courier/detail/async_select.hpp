@@ -1,0 +1,193 @@
+// async_select_core: run_select (select_ops.hpp) for a coroutine. The same select operations and
+// the same flavor verbs; only the waiting differs: instead of sleeping in a thread_waiter, the
+// algorithm stops after registering and suspends the coroutine on an async_waiter
+// (wait/async_waiter.hpp), and continues in settle() when a partner, a disconnection, a stop or
+// the deadline thread wakes it.
+//
+//   start()   1. in a random order, try each operation; the first that can proceed is reserved
+//                and completed (complete(), the awaiter's) -> done, no suspension;
+//             2. nothing ready and the deadline passed -> done (timed out);
+//             3. register every operation with this waiter (stop early when one is ready: abort
+//                our own waiter, unregister, reserve that one or go back to 1);
+//             4. arm the deadline thread for the earliest of the deadline and any timer's next
+//                delivery -> wait.
+//   settle()  after a wake-up: disarm, unregister everything; accept() the operation a partner
+//             selected and complete it -> done; else (the operation was taken by a faster
+//             receiver, a disconnection, a deadline, a stop) -> start() again.
+// Completing (moving the message) happens before the coroutine is resumed, on the thread that
+// settles, so a rendezvous partner never waits for a coroutine that has not run yet.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+
+#include "courier/detail/select_ops.hpp"
+#include "courier/detail/time.hpp"
+#include "courier/detail/wait/async_waiter.hpp"
+#include "courier/detail/wait/waiter.hpp"
+
+namespace courier::detail {
+
+class async_select_core : public async_waiter {
+  public:
+    async_select_core(const async_select_core&) = delete;
+    async_select_core& operator=(const async_select_core&) = delete;
+
+  protected:
+    /// `ops` and `order` (scratch space for n indices) belong to the derived awaiter, and so does
+    /// `dl`; nothing here runs before start().
+    async_select_core(select_op* const* ops, std::size_t* order, std::size_t n, deadline& dl,
+                      bool nonblocking) noexcept
+        : ops_(ops), order_(order), n_(n), dl_(&dl), nonblocking_(nonblocking) {}
+
+    /// The derived awaiter's destructor calls cancel() first, while the operations live.
+    ~async_select_core() = default;
+
+    /// Completes the reserved operation `k` (keeping its result for await_resume). False when
+    /// it must be selected again (a rendezvous receiver's move threw and the message is still
+    /// ours).
+    virtual bool complete(std::size_t k) = 0;
+
+    /// await_ready(): true when the operation finished without waiting.
+    bool start() noexcept {
+        try {
+            return run();
+        } catch (...) {
+            error_ = std::current_exception();
+            return true;
+        }
+    }
+
+    /// await_resume(): rethrows what a completion threw; else the operation that completed, or
+    /// nullopt when the deadline passed (or, nonblocking, nothing was ready).
+    std::optional<std::size_t> outcome() const {
+        if (error_) {
+            std::rethrow_exception(error_);
+        }
+        return picked_;
+    }
+
+  private:
+    bool run() {
+        const acting_as me(owner());
+        for (;;) {
+            rearm();
+            registered_ = 0;
+            shuffle_order(order_, n_);
+            bool retry = false;
+            for (std::size_t k = 0; k < n_ && !retry; ++k) {
+                if (ops_[order_[k]]->try_reserve()) {
+                    if (complete(order_[k])) {
+                        picked_ = order_[k];
+                        return true;
+                    }
+                    retry = true;
+                }
+            }
+            if (retry) {
+                continue;
+            }
+            if (nonblocking_ || dl_->expired()) {
+                picked_.reset();
+                return true;
+            }
+            std::optional<std::size_t> ready_index;
+            for (std::size_t k = 0; k < n_; ++k) {
+                ++registered_;
+                if (ops_[order_[k]]->register_op(*this)) {
+                    if (try_select(sel_aborted)) {
+                        ready_index = order_[k];
+                    }
+                    break;
+                }
+                if (selected() != sel_waiting) {
+                    break;  // a partner selected one of our operations already
+                }
+            }
+            if (ready_index) {
+                // Our own abort: nobody else will wake us. Take the ready operation, or try again.
+                unregister_all();
+                if (ops_[*ready_index]->try_reserve()) {
+                    if (complete(*ready_index)) {
+                        picked_ = *ready_index;
+                        return true;
+                    }
+                }
+                continue;
+            }
+            if (const deadline_t wake = earliest_wake(ops_, n_, *dl_)) {
+                deadline_service::instance().add(*this, *wake);
+                timer_armed_ = true;
+            }
+            return false;  // waiting (a wake-up that came already is seen by park())
+        }
+    }
+
+    bool settle() noexcept override {
+        try {
+            const std::uintptr_t sel = selected();
+            disarm();
+            unregister_all();
+            if (selected_by_partner(sel)) {
+                const acting_as me(owner());
+                for (std::size_t k = 0; k < n_; ++k) {
+                    if (ops_[k]->id() == sel) {
+                        if (ops_[k]->accept() && complete(k)) {
+                            picked_ = k;
+                            return true;
+                        }
+                        break;
+                    }
+                }
+            }
+            // Taken by a faster partner, disconnected, stopped, or due: go round again (a
+            // deadline that passed makes run() report the timeout after one more try).
+            return run();
+        } catch (...) {
+            error_ = std::current_exception();
+            return true;
+        }
+    }
+
+    void abandon() noexcept override {
+        const std::uintptr_t sel = selected();
+        disarm();
+        unregister_all();
+        if (selected_by_partner(sel)) {
+            for (std::size_t k = 0; k < n_; ++k) {
+                if (ops_[k]->id() == sel) {
+                    ops_[k]->abandon();
+                    break;
+                }
+            }
+        }
+    }
+
+    void disarm() noexcept {
+        if (timer_armed_) {
+            deadline_service::instance().remove(*this);
+            timer_armed_ = false;
+        }
+    }
+
+    void unregister_all() noexcept {
+        for (std::size_t k = 0; k < registered_; ++k) {
+            ops_[order_[k]]->unregister_op();
+        }
+        registered_ = 0;
+    }
+
+    select_op* const* ops_;
+    std::size_t* order_;
+    std::size_t n_;
+    deadline* dl_;
+    bool nonblocking_;
+    bool timer_armed_ = false;
+    std::size_t registered_ = 0;
+    std::optional<std::size_t> picked_;
+    std::exception_ptr error_;
+};
+
+}  // namespace courier::detail
