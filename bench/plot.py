@@ -41,7 +41,9 @@ EXTRA_ORDER = ["rtt_median", "rtt_p99", "rtt_after_load_median", "rtt_after_load
                "cpu_per_msg", "cpu_busy", "rss_before", "rss_peak", "rss_after_drain",
                "rss_after_drop", "blocked_recv_thread_cpu", "blocked_recv_process_cpu",
                "stop_wake_median", "stop_wake_max", "batch_recv_rate", "batch_recv_many64_rate",
-               "batch_speedup_min", "batch_speedup_median", "batch_speedup_max"]
+               "batch_speedup_min", "batch_speedup_median", "batch_speedup_max",
+               "async_pingpong_1thread", "async_seconds", "async_suspended_rss", "async_frame",
+               "async_awaiter", "async_beyond_frame"]
 
 
 def case_key(case):

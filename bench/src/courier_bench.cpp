@@ -19,6 +19,18 @@
 #define COURIER_BENCH_HAS_SELECT 0
 #endif
 
+#if __has_include(<courier/async.hpp>)
+#include <courier/async.hpp>
+
+#include <coroutine>
+#include <exception>
+#include <fstream>
+#include <new>
+#define COURIER_BENCH_HAS_ASYNC 1
+#else
+#define COURIER_BENCH_HAS_ASYNC 0
+#endif
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -299,6 +311,232 @@ void measure_batch(const bench::options& o) {
     batch_case("bounded_drain", bounded_all, n, 0, runs);
 }
 
+#if COURIER_BENCH_HAS_ASYNC
+// ---- `--extra async`: coroutines as the parties
+// ---------------------------------------------------
+
+/// A coroutine that starts at once, records when its body has finished, and records the size of
+/// the frames the compiler allocates for it.
+struct bench_task {
+    struct promise_type {
+        std::atomic<bool>* done = nullptr;
+
+        static inline std::atomic<std::size_t> last_frame_bytes{0};
+        static void* operator new(std::size_t n) {
+            last_frame_bytes.store(n, std::memory_order_relaxed);
+            return ::operator new(n);
+        }
+        static void operator delete(void* p) noexcept { ::operator delete(p); }
+
+        bench_task get_return_object() noexcept { return {}; }
+        std::suspend_never initial_suspend() noexcept { return {}; }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { std::terminate(); }
+    };
+};
+
+/// Sets `flag` when the coroutine that owns it ends (it lives in the frame).
+struct done_on_exit {
+    std::atomic<bool>* flag;
+    ~done_on_exit() { flag->store(true, std::memory_order_release); }
+};
+
+void wait_for(const std::atomic<bool>& flag) {
+    while (!flag.load(std::memory_order_acquire)) {
+        std::this_thread::yield();
+    }
+}
+
+template <class Tx>
+bench_task async_produce(Tx tx, std::size_t first, std::size_t step, std::size_t n,
+                         std::atomic<bool>* done) {
+    done_on_exit guard{done};
+    for (std::size_t i = first; i <= n; i += step) {
+        if (!co_await tx.async_send(i)) {
+            bench::fail("async_send failed");
+        }
+    }
+}
+
+template <class Rx>
+bench_task async_consume(Rx rx, std::size_t n, std::uint64_t* sum, std::atomic<bool>* done) {
+    done_on_exit guard{done};
+    for (std::size_t i = 0; i < n; ++i) {
+        auto m = co_await rx.async_recv();
+        if (!m) {
+            bench::fail("async_recv failed");
+        }
+        *sum += *m;
+    }
+}
+
+/// Ping-pong of two coroutines on this thread through two channels of `capacity` (0: rendezvous):
+/// nanoseconds per round trip (two hand-offs).
+double async_pingpong(std::size_t capacity, std::size_t trips) {
+    auto [ping_tx, ping_rx] = courier::sync_channel<bench::message>(capacity);
+    auto [pong_tx, pong_rx] = courier::sync_channel<bench::message>(capacity);
+    std::atomic<bool> pong_done{false};
+    std::atomic<bool> ping_done{false};
+    auto pong = [](courier::receiver<bench::message> rx, courier::sync_sender<bench::message> tx,
+                   std::size_t n, std::atomic<bool>* done) -> bench_task {
+        done_on_exit guard{done};
+        for (std::size_t i = 0; i < n; ++i) {
+            auto m = co_await rx.async_recv();
+            co_await tx.async_send(*m);
+        }
+    };
+    auto ping = [](courier::sync_sender<bench::message> tx, courier::receiver<bench::message> rx,
+                   std::size_t n, std::atomic<bool>* done) -> bench_task {
+        done_on_exit guard{done};
+        for (std::size_t i = 0; i < n; ++i) {
+            co_await tx.async_send(i);
+            if ((co_await rx.async_recv()).value_or(n + 1) != i) {
+                bench::fail("async ping-pong: wrong reply");
+            }
+        }
+    };
+    const std::int64_t t0 = now_ns();
+    pong(std::move(ping_rx), std::move(pong_tx), trips, &pong_done);
+    ping(std::move(ping_tx), std::move(pong_rx), trips, &ping_done);
+    wait_for(ping_done);
+    wait_for(pong_done);
+    return static_cast<double>(now_ns() - t0) / static_cast<double>(trips);
+}
+
+enum class party { coroutine, thread };
+
+/// n messages from `producers` parties to one consumer, each party started on one of two threads
+/// (a coroutine resumes wherever its partner completes it; a thread blocks). Seconds.
+template <class Make>
+double async_transfer(Make make, std::size_t n, std::size_t producers, party prod, party cons) {
+    auto [tx, rx] = make();
+    // done[0 .. producers-1]: the producers; done[producers]: the consumer.
+    std::vector<std::atomic<bool>> done(producers + 1);
+    std::uint64_t sum = 0;
+    const std::int64_t t0 = now_ns();
+    std::thread consumer([&, rx = std::move(rx)]() mutable {
+        if (cons == party::coroutine) {
+            async_consume(std::move(rx), n, &sum, &done[producers]);
+            return;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            sum += courier_adapter::recv(rx);
+        }
+        done[producers].store(true, std::memory_order_release);
+    });
+    std::thread producer([&, tx = std::move(tx)] {
+        if (prod == party::coroutine) {
+            for (std::size_t p = 0; p < producers; ++p) {
+                async_produce(tx, p + 1, producers, n, &done[p]);
+            }
+            return;
+        }
+        for (std::size_t i = 1; i <= n; ++i) {
+            courier_adapter::send(tx, i);
+        }
+        for (std::size_t p = 0; p < producers; ++p) {
+            done[p].store(true, std::memory_order_release);
+        }
+    });
+    consumer.join();
+    producer.join();
+    for (auto& d : done) {
+        wait_for(d);
+    }
+    const double s = static_cast<double>(now_ns() - t0) / 1e9;
+    if (sum != static_cast<std::uint64_t>(n) * (n + 1) / 2) {
+        bench::fail("async transfer: the messages received do not add up");
+    }
+    return s;
+}
+
+template <class Make>
+void async_case(std::string_view name, Make make, std::size_t n, std::size_t producers, party prod,
+                party cons, int runs) {
+    std::vector<double> t;
+    async_transfer(make, n / 10, producers, prod, cons);  // warm-up
+    for (int r = 0; r < runs; ++r) {
+        t.push_back(async_transfer(make, n, producers, prod, cons));
+    }
+    std::sort(t.begin(), t.end());
+    bench::print_extra("courier", "async_seconds", name, t[t.size() / 2], "s");
+}
+
+std::size_t rss_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t pages_total = 0;
+    std::size_t pages_resident = 0;
+    statm >> pages_total >> pages_resident;
+    return pages_resident * 4096;
+}
+
+/// 1 000 000 coroutines suspended in async_recv on one channel: resident bytes per coroutine, the
+/// size of each frame (which holds the awaitable), and the awaitable alone.
+void async_memory(std::size_t n) {
+    auto [tx, rx] = courier::mpmc::channel<bench::message>();
+    std::vector<std::atomic<bool>> done(n);
+    std::uint64_t sum = 0;
+    const std::size_t before = rss_bytes();
+    for (std::size_t i = 0; i < n; ++i) {
+        async_consume(rx, 1, &sum, &done[i]);
+    }
+    const std::size_t after = rss_bytes();
+    const std::size_t frame = bench_task::promise_type::last_frame_bytes.load();
+    for (std::size_t i = 1; i <= n; ++i) {
+        courier_adapter::send(tx, i);
+    }
+    for (auto& d : done) {
+        wait_for(d);
+    }
+    const double per = static_cast<double>(after - before) / static_cast<double>(n);
+    bench::print_extra("courier", "async_suspended_rss", "per_coroutine", per, "B");
+    bench::print_extra("courier", "async_frame", "per_coroutine", static_cast<double>(frame), "B");
+    bench::print_extra("courier", "async_awaiter", "recv",
+                       static_cast<double>(sizeof(rx.async_recv())), "B");
+    bench::print_extra("courier", "async_beyond_frame", "per_coroutine",
+                       per - static_cast<double>(frame), "B");
+}
+
+/// `--extra async`: coroutines as the parties. One thread: ns per round trip of a coroutine
+/// ping-pong. Two threads: seconds for the message count, coroutine to coroutine (spsc, and mpsc
+/// with 4 producers), thread to coroutine and coroutine to thread. Memory of suspended coroutines.
+void measure_async(const bench::options& o) {
+    const int runs = std::max(o.runs, 3);
+    const std::size_t trips = std::min<std::size_t>(o.rtt_trips, 200'000);
+    for (std::size_t capacity : {std::size_t{0}, std::size_t{1}}) {
+        std::vector<double> ns;
+        async_pingpong(capacity, trips / 10);
+        for (int r = 0; r < runs; ++r) {
+            ns.push_back(async_pingpong(capacity, trips));
+        }
+        std::sort(ns.begin(), ns.end());
+        bench::print_extra("courier", "async_pingpong_1thread",
+                           capacity == 0 ? "bounded0" : "bounded1", ns[ns.size() / 2], "ns");
+    }
+    const std::size_t n = std::min<std::size_t>(o.messages, 1'000'000);
+    auto b0 = [] { return courier::mpmc::sync_channel<bench::message>(0); };
+    auto b1 = [] { return courier::mpmc::sync_channel<bench::message>(1); };
+    auto bn = [n] { return courier::mpmc::sync_channel<bench::message>(n); };
+    auto un = [] { return courier::mpmc::channel<bench::message>(); };
+    const party co = party::coroutine;
+    const party th = party::thread;
+    async_case("bounded0_spsc", b0, n, 1, co, co, runs);
+    async_case("bounded1_spsc", b1, n, 1, co, co, runs);
+    async_case("bounded_spsc", bn, n, 1, co, co, runs);
+    async_case("unbounded_spsc", un, n, 1, co, co, runs);
+    async_case("bounded0_mpsc", b0, n, 4, co, co, runs);
+    async_case("bounded1_mpsc", b1, n, 4, co, co, runs);
+    async_case("bounded_mpsc", bn, n, 4, co, co, runs);
+    async_case("unbounded_mpsc", un, n, 4, co, co, runs);
+    async_case("bounded0_thread_to_coroutine", b0, n, 1, th, co, runs);
+    async_case("bounded1_thread_to_coroutine", b1, n, 1, th, co, runs);
+    async_case("bounded0_coroutine_to_thread", b0, n, 1, co, th, runs);
+    async_case("bounded1_coroutine_to_thread", b1, n, 1, co, th, runs);
+    async_memory(1'000'000);
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -321,5 +559,16 @@ int main(int argc, char** argv) {
         }
         return 0;
     }
+#if COURIER_BENCH_HAS_ASYNC
+    if (o.extra == "async") {
+        if (!o.list) {
+            if (o.header) {
+                bench::print_extra_header();
+            }
+            measure_async(o);
+        }
+        return 0;
+    }
+#endif
     return bench::run_for<courier_adapter>(o);
 }

@@ -67,7 +67,7 @@ inline void usage(const char* argv0) {
         stderr,
         "usage: %s [--messages N] [--runs R] [--budget SECONDS] [--estimate-over SECONDS]\n"
         "          [--no-header] [--list]\n"
-        "          [--extra rtt|rss|idle|stop|batch|cpu] [--rtt-trips N] [--rss-messages N]\n"
+        "          [--extra rtt|rss|idle|stop|batch|cpu|async] [--rtt-trips N] [--rss-messages N]\n"
         "          [--idle-seconds S] [CASE_PATTERN...]\n"
         "CASE_PATTERN: shell wildcard over case names such as bounded1_spsc, 'bounded_*';\n"
         "several patterns select the union; none selects every case.\n"
@@ -121,7 +121,7 @@ inline options parse_options(int argc, char** argv) {
         } else if (a == "--extra") {
             o.extra = need(i);
             if (o.extra != "rtt" && o.extra != "rss" && o.extra != "idle" && o.extra != "stop" &&
-                o.extra != "batch" && o.extra != "cpu") {
+                o.extra != "batch" && o.extra != "cpu" && o.extra != "async") {
                 usage(argv[0]);
                 std::exit(2);
             }
