@@ -636,6 +636,116 @@ TEST(async_cancel, a_coroutine_destroyed_while_queued_for_resumption_is_never_re
     EXPECT_FALSE(victim_resumed) << "a destroyed coroutine was resumed";
 }
 
+// ---- stop tokens
+
+TEST(async_stop, a_stop_request_resumes_a_suspended_receive_having_taken_nothing) {
+    watchdog wd(30s, "async_recv(st)");
+    auto ends = courier::sync_channel<int>(0);
+    auto& tx = ends.first;
+    auto& rx = ends.second;
+    std::stop_source source;
+    courier::expected<int, courier::recv_timeout_error> got(courier::unexpect,
+                                                            courier::recv_timeout_error::timeout);
+    auto waiting = [&]() -> task { got = co_await rx.async_recv(source.get_token()); };
+    task t = waiting();
+    EXPECT_FALSE(t.done());
+    std::thread stopper([&] { source.request_stop(); });  // resumes it on that thread
+    stopper.join();
+    EXPECT_TRUE(t.done());
+    ASSERT_FALSE(got.has_value());
+    EXPECT_EQ(got.error(), courier::recv_timeout_error::stopped);
+    EXPECT_FALSE(tx.try_send(1).has_value()) << "the stopped receive is no longer waiting";
+}
+
+TEST(async_stop, a_stopped_send_hands_its_value_back) {
+    watchdog wd(30s, "async_send(v, st)");
+    auto ends = courier::sync_channel<std::string>(1);
+    auto& tx = ends.first;
+    auto& rx = ends.second;
+    ASSERT_TRUE(tx.send("first").has_value());
+    std::stop_source source;
+    std::string back;
+    bool stopped = false;
+    auto sending = [&]() -> task {
+        auto r = co_await tx.async_send_timeout(std::string("second"), 10s, source.get_token());
+        stopped = !r && r.error().is_stopped();
+        back = r ? "" : std::move(r.error().value);
+    };
+    task t = sending();
+    EXPECT_FALSE(t.done());
+    source.request_stop();
+    EXPECT_TRUE(t.done());
+    EXPECT_TRUE(stopped);
+    EXPECT_EQ(back, "second");
+    EXPECT_EQ(rx.try_recv().value_or(""), "first");
+    EXPECT_FALSE(rx.try_recv().has_value());
+}
+
+TEST(async_stop, a_stop_requested_before_the_call_tries_once) {
+    auto ends = courier::sync_channel<int>(1);
+    auto& tx = ends.first;
+    auto& rx = ends.second;
+    std::stop_source source;
+    source.request_stop();
+    auto check = [&]() -> task {
+        auto empty = co_await rx.async_recv(source.get_token());
+        EXPECT_EQ(empty.error(), courier::recv_timeout_error::stopped);
+        EXPECT_TRUE(co_await tx.async_send(7, source.get_token()));  // room: sent
+        auto full = co_await tx.async_send_deadline(8, std::chrono::system_clock::now() + 10s,
+                                                    source.get_token());
+        EXPECT_TRUE(full.error().is_stopped());
+        auto m = co_await rx.async_recv_timeout(10s, source.get_token());  // a message: taken
+        EXPECT_EQ(m.value_or(-1), 7);
+        tx.reset();
+        auto gone = co_await rx.async_recv_deadline(std::chrono::steady_clock::now() + 10s,
+                                                    source.get_token());
+        EXPECT_EQ(gone.error(), courier::recv_timeout_error::disconnected);
+    };
+    task t = check();
+    EXPECT_TRUE(t.done());
+    t.check();
+}
+
+TEST(async_stop, a_stop_racing_a_partner_lets_exactly_one_win) {
+    watchdog wd(120s, "a stop racing a partner");
+    const int rounds = static_cast<int>(scaled(1'000));
+    int received = 0;
+    int stopped = 0;
+    int not_delivered = 0;
+    for (int i = 0; i < rounds; ++i) {
+        const std::size_t capacity = i % 2 == 0 ? 0 : 1;
+        auto ends = courier::sync_channel<int>(capacity);
+        auto& tx = ends.first;
+        auto& rx = ends.second;
+        std::stop_source source;
+        std::atomic<int> outcome{0};  // 1 received, 2 stopped, 3 something else
+        auto waiting = [&]() -> task {
+            auto m = co_await rx.async_recv(source.get_token());
+            outcome = m ? 1 : (m.error() == courier::recv_timeout_error::stopped ? 2 : 3);
+        };
+        task t = waiting();
+        std::atomic<bool> handed_back{false};
+        std::thread partner([&] { handed_back = !tx.send_timeout(i, 2ms).has_value(); });
+        std::thread stopper([&] { source.request_stop(); });
+        partner.join();
+        stopper.join();
+        ASSERT_TRUE(wait_done(10s, t));
+        ASSERT_NE(outcome.load(), 3);
+        if (outcome == 1) {
+            ++received;
+            EXPECT_FALSE(handed_back.load());
+            continue;
+        }
+        ++stopped;
+        // Stopped: the message was handed back, or (capacity 1) is still buffered.
+        const bool buffered = rx.try_recv().has_value();
+        EXPECT_TRUE(handed_back.load() != buffered) << "round " << i;
+        ++not_delivered;
+    }
+    EXPECT_EQ(received + stopped, rounds);
+    EXPECT_EQ(received + not_delivered, rounds);
+}
+
 // ---- errors
 // ---------------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <optional>
+#include <stop_token>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -56,16 +57,21 @@ namespace courier::detail {
 
 /// The deadline of one awaited operation; for a deadline on a clock, the time point it refers
 /// to, kept beside it (the awaiter neither moves nor copies, so the reference stays valid).
+/// With a std::stop_token, the token too (an empty one changes nothing).
 template <class TimePoint>
 struct deadline_holder {
     TimePoint tp;
+    std::stop_token stop;
     deadline dl;
-    explicit deadline_holder(TimePoint t) : tp(t), dl(deadline::at(tp)) {}
+    explicit deadline_holder(TimePoint t, std::stop_token st = {})
+        : tp(t), stop(std::move(st)), dl(deadline::at(tp).with_stop(stop)) {}
 };
 template <>
 struct deadline_holder<void> {
+    std::stop_token stop;
     deadline dl;
-    explicit deadline_holder(deadline d) noexcept : dl(d) {}
+    explicit deadline_holder(deadline d, std::stop_token st = {}) noexcept
+        : stop(std::move(st)), dl(std::move(d).with_stop(stop)) {}
 };
 
 /// The awaiters share this shape: await_ready() tries (and registers), await_suspend() parks,
@@ -87,8 +93,8 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
     using result_type = expected<T, Error>;
 
     template <class D>
-    recv_awaiter(chan<T>* c, D&& d)
-        : deadline_holder<TimePoint>(std::forward<D>(d)),
+    recv_awaiter(chan<T>* c, D&& d, std::stop_token st = {})
+        : deadline_holder<TimePoint>(std::forward<D>(d), std::move(st)),
           async_select_core(ops_, order_, 1, this->dl, false),
           op_(c) {
         ops_[0] = &op_;
@@ -137,8 +143,8 @@ class [[nodiscard]] send_awaiter final : private deadline_holder<TimePoint>,
     using result_type = expected<void, Error>;
 
     template <class D>
-    send_awaiter(chan<T>* c, T&& value, D&& d)
-        : deadline_holder<TimePoint>(std::forward<D>(d)),
+    send_awaiter(chan<T>* c, T&& value, D&& d, std::stop_token st = {})
+        : deadline_holder<TimePoint>(std::forward<D>(d), std::move(st)),
           async_select_core(ops_, order_, 1, this->dl, false),
           value_(std::move(value)),
           op_(c, std::addressof(value_)) {

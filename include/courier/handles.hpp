@@ -263,6 +263,29 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
         return {this->get(), std::move(value), deadline};
     }
 
+    /// Awaitable send(value, st): expected<void, send_timeout_error<T>>, `stopped` (with the
+    /// value) when a stop is requested on `st` first. A stop requested before still tries once.
+    detail::send_awaiter<T, send_timeout_error<T>, void> async_send(T value,
+                                                                    std::stop_token st) const {
+        return {this->get(), std::move(value), detail::deadline::never(), std::move(st)};
+    }
+
+    /// async_send_timeout() that also gives up on a stop request on `st` (`stopped`).
+    template <class Rep, class Period>
+    detail::send_awaiter<T, send_timeout_error<T>, void> async_send_timeout(
+        T value, std::chrono::duration<Rep, Period> timeout,
+        std::stop_token st) const requires Kind::may_be_bounded {
+        return {this->get(), std::move(value), detail::deadline::after(timeout), std::move(st)};
+    }
+
+    /// async_send_deadline() that also gives up on a stop request on `st` (`stopped`).
+    template <class Clock, class Duration>
+    detail::send_awaiter<T, send_timeout_error<T>, std::chrono::time_point<Clock, Duration>>
+    async_send_deadline(T value, std::chrono::time_point<Clock, Duration> deadline,
+                        std::stop_token st) const requires Kind::may_be_bounded {
+        return {this->get(), std::move(value), deadline, std::move(st)};
+    }
+
     /// A weak sender of this channel (weak_sender, weak_sync_sender or mpmc::weak_sender): it does
     /// not keep the channel connected and is not counted by sender_count(); upgrade() makes a
     /// sender of it again while the channel is connected. Empty for an empty handle.
@@ -415,6 +438,27 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     detail::recv_awaiter<T, recv_timeout_error, std::chrono::time_point<Clock, Duration>>
     async_recv_deadline(std::chrono::time_point<Clock, Duration> deadline) const {
         return {this->get(), deadline};
+    }
+
+    /// Awaitable recv(st): expected<T, recv_timeout_error>, `stopped` (having taken nothing) when
+    /// a stop is requested on `st` first. A stop requested before still tries once.
+    detail::recv_awaiter<T, recv_timeout_error, void> async_recv(std::stop_token st) const {
+        return {this->get(), detail::deadline::never(), std::move(st)};
+    }
+
+    /// async_recv_timeout() that also gives up on a stop request on `st` (`stopped`).
+    template <class Rep, class Period>
+    detail::recv_awaiter<T, recv_timeout_error, void> async_recv_timeout(
+        std::chrono::duration<Rep, Period> timeout, std::stop_token st) const {
+        return {this->get(), detail::deadline::after(timeout), std::move(st)};
+    }
+
+    /// async_recv_deadline() that also gives up on a stop request on `st` (`stopped`).
+    template <class Clock, class Duration>
+    detail::recv_awaiter<T, recv_timeout_error, std::chrono::time_point<Clock, Duration>>
+    async_recv_deadline(std::chrono::time_point<Clock, Duration> deadline,
+                        std::stop_token st) const {
+        return {this->get(), deadline, std::move(st)};
     }
 
     /// Receives a message if one is buffered (or, rendezvous, a sender is waiting); never blocks.

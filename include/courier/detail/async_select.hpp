@@ -26,6 +26,7 @@
 #include "courier/detail/select_ops.hpp"
 #include "courier/detail/time.hpp"
 #include "courier/detail/wait/async_waiter.hpp"
+#include "courier/detail/wait/stop.hpp"
 #include "courier/detail/wait/waiter.hpp"
 
 namespace courier::detail {
@@ -121,6 +122,9 @@ class async_select_core : public async_waiter {
                 deadline_service::instance().add(*this, *wake);
                 timer_armed_ = true;
             }
+            if (dl_->stop_token() != nullptr) {
+                stop_.emplace(*dl_, *this);  // a stop request completes the wait as `stopped`
+            }
             return false;  // waiting (a wake-up that came already is seen by park())
         }
     }
@@ -165,11 +169,14 @@ class async_select_core : public async_waiter {
         }
     }
 
+    // After this, neither the deadline thread nor a stop callback touches this waiter (the stop
+    // callback's destructor waits for one running on another thread).
     void disarm() noexcept {
         if (timer_armed_) {
             deadline_service::instance().remove(*this);
             timer_armed_ = false;
         }
+        stop_.reset();
     }
 
     void unregister_all() noexcept {
@@ -185,6 +192,7 @@ class async_select_core : public async_waiter {
     deadline* dl_;
     bool nonblocking_;
     bool timer_armed_ = false;
+    std::optional<stop_guard> stop_;
     std::size_t registered_ = 0;
     std::optional<std::size_t> picked_;
     std::exception_ptr error_;

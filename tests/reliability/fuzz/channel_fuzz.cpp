@@ -7,8 +7,10 @@
 // send_timeout(0) / send_deadline(past), recv / try_recv / recv_timeout(0) / recv_deadline(past),
 // try_recv_many / recv_many (into a vector or an array, max 0..7), try_iter, close, the snapshots
 // size / empty / is_disconnected / capacity, downgrade / upgrade / drop of weak senders,
-// sender_count / receiver_count / same_channel, and receives and sends with a std::stop_token whose
-// stop was requested (they try once, then report `stopped`). Blocking calls are only made where the
+// sender_count / receiver_count / same_channel, receives and sends with a std::stop_token whose
+// stop was requested (they try once, then report `stopped`), and the awaitables (async_recv,
+// async_send and their timed and stop forms, driven by hand: at once, suspended then completed by
+// a send, suspended then destroyed). Blocking calls are only made where the
 // model says they return at once. After every operation the number of live message objects must
 // equal the number of buffered messages: a leak or a double destruction fails at the operation that
 // caused it.
@@ -20,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -164,6 +167,9 @@ class channel_slot final : public slot_base {
                 break;
             case 13:
                 send_empty_handle();
+                break;
+            case 14:
+                async_op(h, in.byte());
                 break;
             case 15:
                 recv_batch(h, in.byte());
@@ -475,6 +481,105 @@ class channel_slot final : public slot_base {
         check_quick_recv(r->recv(source.get_token()), has, ends,
                          courier::recv_timeout_error::disconnected,
                          courier::recv_timeout_error::stopped, "recv(stop)");
+    }
+
+    // The awaitables of <courier/async.hpp>, driven by hand on this thread (await_ready, then
+    // await_suspend with a no-op coroutine handle, await_resume), checked like the blocking calls:
+    // the forms that complete at once, a suspended receive that a send on this thread completes
+    // (the send resumes it before it returns), and suspended operations destroyed (cancelled).
+    void async_op(std::size_t h, std::uint8_t arg) {
+        const int how = arg % 6;
+        if (how == 3 || (how == 4 && arg / 6 % 2 == 1)) {
+            async_send_op(h, how == 4);
+            return;
+        }
+        Rx* r = receiver_at(h);
+        if (r == nullptr) {
+            return;
+        }
+        const bool live = static_cast<bool>(*r);
+        const bool has = live && !q_.empty();
+        const bool ends = !live || (q_.empty() && recv_disconnected());
+        if (how == 0) {
+            auto a = r->async_recv_timeout(0ms);
+            check(a.await_ready(), "async_recv_timeout(0) suspended");
+            check_quick_recv(a.await_resume(), has, ends, courier::recv_timeout_error::disconnected,
+                             courier::recv_timeout_error::timeout, "async_recv_timeout");
+            return;
+        }
+        if (how == 1) {
+            std::stop_source source;
+            source.request_stop();
+            auto a = r->async_recv(source.get_token());
+            check(a.await_ready(), "async_recv(stopped) suspended");
+            check_quick_recv(a.await_resume(), has, ends, courier::recv_timeout_error::disconnected,
+                             courier::recv_timeout_error::stopped, "async_recv(stop)");
+            return;
+        }
+        auto a = r->async_recv();
+        const bool ready = a.await_ready();
+        check(ready == (has || ends), "async_recv: ready disagrees with the model");
+        if (ready) {
+            take(a.await_resume(), has, "async_recv");
+            return;
+        }
+        check(a.await_suspend(std::noop_coroutine()), "async_recv: did not stay suspended");
+        if (how == 2 || how == 4) {
+            return;  // destroyed while suspended: takes nothing
+        }
+        // how == 5: a send completes the suspended receive, which gets the message directly.
+        Tx* s = nullptr;
+        for (auto& o : senders_) {
+            if (o && static_cast<bool>(*o)) {
+                s = &*o;
+                break;
+            }
+        }
+        if (s == nullptr || send_disconnected()) {
+            return;
+        }
+        const int v = (*next_)++;
+        auto sent = s->send(item(v));
+        check(sent.has_value(), "a send to a suspended receive failed");
+        auto m = a.await_resume();
+        check(m.has_value() && m->value() == v, "the suspended receive did not get the message");
+    }
+
+    // An awaited send: at once (timeout 0, or unbounded), or suspended on a full channel and
+    // destroyed (its value is destroyed undelivered).
+    void async_send_op(std::size_t h, bool suspend) {
+        Tx* s = sender_at(h);
+        if (s == nullptr) {
+            return;
+        }
+        const int v = (*next_)++;
+        const bool fails = !static_cast<bool>(*s) || send_disconnected();
+        if constexpr (bounded_tx) {
+            if (!suspend) {
+                auto a = s->async_send_timeout(item(v), 0ms);
+                check(a.await_ready(), "async_send_timeout(0) suspended");
+                auto r = a.await_resume();
+                check_quick_send(
+                    r, v, fails, [](const auto& e) { return e.is_timeout(); },
+                    "async_send_timeout");
+                return;
+            }
+        }
+        auto a = s->async_send(item(v));
+        const bool ready = a.await_ready();
+        check(ready == (fails || room()), "async_send: ready disagrees with the model");
+        if (!ready) {
+            check(a.await_suspend(std::noop_coroutine()), "async_send: did not stay suspended");
+            return;  // destroyed while suspended: the value goes with it
+        }
+        auto r = a.await_resume();
+        if (fails) {
+            check(!r, "async_send: expected disconnected");
+            handed_back(r.error().value, v);
+        } else {
+            check(r.has_value(), "async_send: expected success");
+            q_.push_back(v);
+        }
     }
 
     // Receives once; checks the message or the error against the model.
