@@ -2,7 +2,7 @@
 //
 // Flavors, wakers and waiters never name std::atomic, std::mutex or a futex directly; they use
 // courier::detail::sync::{atomic, mutex, lock_guard, cpu_relax, yield_now, thread_id,
-// random_below, spin_seats, stop_callback, stop_requested}. A build that defines
+// per_thread, random_below, spin_seats, stop_callback, stop_requested}. A build that defines
 // COURIER_SYNC_POLICY_HEADER (the model checker's) substitutes its own primitives here, so the very
 // same flavor code is explored under every interleaving. Memory orders are passed explicitly
 // everywhere; the engine uses no standalone fences (ThreadSanitizer does not model them):
@@ -80,6 +80,15 @@ inline void yield_now() noexcept {
 inline std::uintptr_t thread_id() noexcept {
     thread_local char marker;
     return reinterpret_cast<std::uintptr_t>(&marker);
+}
+
+/// The engine's per-thread state of type T (`Tag` tells the uses apart): a thread_local, zero- or
+/// default-initialized, constant-initialized so that reading it costs one thread-local load. The
+/// model checker's policy keeps one per simulated thread instead.
+template <class Tag, class T>
+inline T& per_thread() noexcept {
+    constinit thread_local T value{};
+    return value;
 }
 
 /// A pseudo-random number in [0, n) from a per-thread generator (n > 0): splitmix64 (Sebastiano

@@ -15,10 +15,12 @@
 // 10^6 schedules for the three-thread models.
 #include "model.hpp"
 
+#include <courier/async.hpp>
 #include <courier/select.hpp>
 
 #include <algorithm>
 #include <array>
+#include <coroutine>
 #include <cstddef>
 #include <cstring>
 #include <optional>
@@ -1108,6 +1110,193 @@ struct batch_wakes_two_senders : rl::test_suite<batch_wakes_two_senders, 3> {
     }
 };
 
+// ---- 18. coroutines: the async waiter's register / wake / resume protocol -----------------------
+
+/// The smallest coroutine type: starts at once, frees its frame when the body ends (Relacy checks
+/// that every frame is freed within the execution: a coroutine never resumed is a leak).
+struct model_task {
+    struct promise_type {
+        model_task get_return_object() noexcept { return {}; }
+        std::suspend_never initial_suspend() noexcept { return {}; }
+        std::suspend_never final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { std::terminate(); }
+    };
+};
+
+model_task receive_once(mrx& rx, int* got, int* resumed) {
+    auto m = co_await rx.async_recv();
+    ++*resumed;
+    *got = m ? m->value() : -1;
+}
+
+// Thread 0 starts a coroutine that awaits one message; thread 1 sends it (a blocking send). The
+// coroutine completes at once or suspends and is resumed by thread 1 (its send's hand-off or
+// notify), exactly once, with the message; no frame is left.
+template <kind K>
+struct async_recv_vs_send : rl::test_suite<async_recv_vs_send<K>, 2> {
+    ends<mtx, mrx> ch;
+    int got = 0;
+    int resumed = 0;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        got = 0;
+        resumed = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            receive_once(*ch.rx, &got, &resumed);
+        } else {
+            RL_ASSERT(ch.tx->send(msg(1)).has_value());
+        }
+    }
+    void after() {
+        RL_ASSERT(resumed == 1 && got == 1);
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+model_task send_once(mtx& tx, int value, int* outcome) {
+    auto r = co_await tx.async_send(msg(value));
+    *outcome = r ? 1 : 2;
+}
+
+// Thread 0 starts a coroutine that sends 1 on a channel that cannot take it yet (capacity 1,
+// holding 0; or a rendezvous); thread 1 receives everything with blocking receives. The coroutine
+// is resumed once, the messages arrive in order.
+template <kind K>
+struct async_send_vs_recv : rl::test_suite<async_send_vs_recv<K>, 2> {
+    ends<mtx, mrx> ch;
+    int outcome = 0;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        if (K != kind::zero) {
+            RL_ASSERT(ch.tx->try_send(msg(0)).has_value());
+        }
+        outcome = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            send_once(*ch.tx, 1, &outcome);
+        } else {
+            if (K != kind::zero) {
+                auto first = ch.rx->recv();
+                RL_ASSERT(first.has_value() && first->value() == 0);
+            }
+            auto second = ch.rx->recv();
+            RL_ASSERT(second.has_value() && second->value() == 1);
+        }
+    }
+    void after() {
+        RL_ASSERT(outcome == 1);
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+model_task select_twice(mrx& a, mrx& b, int* sum, int* resumed) {
+    for (int k = 0; k < 2; ++k) {
+        co_await courier::async_select(
+            courier::on_recv(a,
+                             [sum](courier::expected<msg, courier::recv_error> m) {
+                                 *sum += m ? m->value() : 100;
+                             }),
+            courier::on_recv(b, [sum](courier::expected<msg, courier::recv_error> m) {
+                *sum += m ? m->value() : 100;
+            }));
+        ++*resumed;
+    }
+}
+
+// Thread 0 starts a coroutine that selects twice over two channels; thread 1 sends 1 on the first
+// and 2 on the second. Registration with two channels races each send (an operation found ready
+// while registering aborts the coroutine's own waiter; a send selects it): both messages are
+// received, each once.
+template <kind K>
+struct async_select_two_channels : rl::test_suite<async_select_two_channels<K>, 2> {
+    ends<mtx, mrx> a;
+    ends<mtx, mrx> b;
+    int sum = 0;
+    int resumed = 0;
+    void before() {
+        start_execution();
+        a.make(make_channel(K));
+        b.make(make_channel(K));
+        sum = 0;
+        resumed = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            select_twice(*a.rx, *b.rx, &sum, &resumed);
+        } else {
+            RL_ASSERT(a.tx->send(msg(1)).has_value());
+            RL_ASSERT(b.tx->send(msg(2)).has_value());
+        }
+    }
+    void after() {
+        RL_ASSERT(resumed == 2 && sum == 3);
+        a.clear();
+        b.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
+model_task receive_or_stop(mrx& rx, std::stop_token st, int* outcome) {
+    auto m = co_await rx.async_recv(std::move(st));
+    if (m) {
+        RL_ASSERT(m->value() == 1);
+        *outcome = 1;
+    } else {
+        RL_ASSERT(m.error() == courier::recv_timeout_error::stopped);
+        *outcome = 2;
+    }
+}
+
+// stop_vs_send with a coroutine: thread 0 starts a coroutine that receives with a stop token;
+// thread 1 sends (a rendezvous: offers with try_send), then requests the stop. Exactly one of
+// the two completes the receive; a stopped receive took nothing.
+template <kind K>
+struct async_stop_vs_send : rl::test_suite<async_stop_vs_send<K>, 2> {
+    ends<mtx, mrx> ch;
+    model_stop stop;
+    bool sent = false;
+    int outcome = 0;
+    void before() {
+        start_execution();
+        ch.make(make_channel(K));
+        stop.make();
+        sent = false;
+        outcome = 0;
+    }
+    void thread(unsigned i) {
+        if (i == 0) {
+            receive_or_stop(*ch.rx, stop.token(), &outcome);
+        } else {
+            if (K == kind::zero) {
+                sent = ch.tx->try_send(msg(1)).has_value();
+            } else {
+                RL_ASSERT(ch.tx->send(msg(1)).has_value());
+                sent = true;
+            }
+            stop.request();
+        }
+    }
+    void after() {
+        RL_ASSERT(outcome == 1 || outcome == 2);
+        if (outcome == 2 && sent) {
+            auto left = ch.rx->try_recv();
+            RL_ASSERT(left.has_value() && left->value() == 1);
+        }
+        RL_ASSERT(outcome == 1 ? sent : K != kind::zero || !sent);
+        stop.clear();
+        ch.clear();
+        RL_ASSERT(courier_model::live() == 0);
+    }
+};
+
 // ---- the list -----------------------------------------------------------------------------------
 
 struct model_entry {
@@ -1203,6 +1392,16 @@ const std::vector<model_entry>& models() {
         COURIER_MODEL2("stop_vs_recv_array", stop_vs_recv),
         COURIER_MODEL2_BOUND1("select_stop_vs_send_list", select_stop_vs_send<kind::list>),
         COURIER_MODEL2("select_stop_vs_send_array", select_stop_vs_send<kind::array1>),
+        COURIER_MODEL2("async_recv_vs_send_list", async_recv_vs_send<kind::list>),
+        COURIER_MODEL2("async_recv_vs_send_array", async_recv_vs_send<kind::array1>),
+        COURIER_MODEL2("async_recv_vs_send_zero", async_recv_vs_send<kind::zero>),
+        COURIER_MODEL2("async_send_vs_recv_array", async_send_vs_recv<kind::array1>),
+        COURIER_MODEL2("async_send_vs_recv_zero", async_send_vs_recv<kind::zero>),
+        COURIER_MODEL2_BOUND1("async_select_two_channels_list",
+                              async_select_two_channels<kind::list>),
+        COURIER_MODEL2("async_select_two_channels_zero", async_select_two_channels<kind::zero>),
+        COURIER_MODEL2("async_stop_vs_send_list", async_stop_vs_send<kind::list>),
+        COURIER_MODEL2("async_stop_vs_send_zero", async_stop_vs_send<kind::zero>),
         COURIER_MODEL2("batch_vs_sender_list", batch_vs_sender<kind::list>),
         COURIER_MODEL2("batch_vs_sender_array", batch_vs_sender<kind::array2>),
         COURIER_MODEL3("batch_vs_receiver_list", batch_vs_receiver<kind::list>),

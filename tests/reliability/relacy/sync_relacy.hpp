@@ -13,6 +13,7 @@
 //                        rl::mutex behind the std lock adaptors;
 //   cpu_relax, yield_now rl::yield: tells the scheduler the thread is spinning;
 //   thread_id            the Relacy thread index + 1 (never 0);
+//   per_thread           one slot per Relacy thread (a thread_local would be shared by all);
 //   random_below         rl::rand: the select fast path's random order is a scheduler choice;
 //   spin_seats           every waiter may spin (no static rl::atomic);
 //   parker               park / park_until / unpark with the semantics of thread_parker (a sticky
@@ -260,6 +261,16 @@ inline std::uintptr_t thread_id() {
     return static_cast<std::uintptr_t>(rl::thread_index()) + 1;
 }
 
+/// The engine's per-thread state (the resume queue of coroutines, the acting owner): one per
+/// simulated thread, since Relacy runs every simulated thread on one OS thread. Each must be back
+/// to its initial value at the end of an execution (an empty queue, no acting owner), which the
+/// engine guarantees when it runs correctly.
+template <class Tag, class T>
+inline T& per_thread() {
+    static T slots[16]{};
+    return slots[rl::thread_index() % 16];
+}
+
 /// A choice of the scheduler in [0, n): explored by the search and repeated exactly on replay (a
 /// generator of our own would carry its state from one execution to the next).
 inline std::size_t random_below(std::size_t n) {
@@ -376,12 +387,14 @@ class model_stop_state {
     void request() {
         m_.lock(RL_INFO);
         requested_.store(true, rl::mo_release, RL_INFO);
+        runner_ = rl::thread_index() + 1;
         for (node* n = head_; n != nullptr;) {
             node* next = n->next;
-            n->run(n);
+            n->run(n);  // may destroy its own stop_callback (a coroutine resumed by the callback)
             n = next;
         }
         head_ = nullptr;
+        runner_ = 0;
         m_.unlock(RL_INFO);
     }
 
@@ -401,6 +414,11 @@ class model_stop_state {
 
     /// Unregisters `n` if it is still registered; returns once its callback (if running) is done.
     void remove(node* n) {
+        if (runner_ == rl::thread_index() + 1) {
+            // Destroyed by a callback that request() runs on this thread (std::stop_callback
+            // allows it and does not wait): request() drops the whole list when it is done.
+            return;
+        }
         m_.lock(RL_INFO);
         for (node** p = &head_; *p != nullptr; p = &(*p)->next) {
             if (*p == n) {
@@ -415,6 +433,7 @@ class model_stop_state {
     rl::mutex m_;
     rl::atomic<bool> requested_{false};
     node* head_ = nullptr;
+    unsigned runner_ = 0;  // the Relacy thread index + 1 of the thread inside request(), or 0
 };
 
 /// The tokens of the current model execution and their states (cleared by the model).

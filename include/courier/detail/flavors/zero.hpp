@@ -82,7 +82,7 @@ class zero_flavor {
                 if (s != pending && s != offered) {
                     return s;
                 }
-                if (tls_resumes.head != nullptr) {
+                if (resumes().head != nullptr) {
                     resume_queued_now();
                 } else {
                     b.snooze();

@@ -153,7 +153,7 @@ class async_waiter : public waiter {
                 if (self.state_.compare_exchange_weak(s, waking, std::memory_order_acq_rel,
                                                       std::memory_order_relaxed)) {
                     self.queued_by_ = sync::thread_id();
-                    resume_queue& q = tls_resumes;
+                    resume_queue& q = resumes();
                     q.drain = &drain_resumes;
                     self.next_ = nullptr;
                     (q.tail != nullptr ? q.tail->next_ : q.head) = &self;
@@ -170,7 +170,7 @@ class async_waiter : public waiter {
 
     // Takes this waiter off the calling thread's resume queue (where it is).
     void unqueue_local() noexcept {
-        resume_queue& q = tls_resumes;
+        resume_queue& q = resumes();
         async_waiter* prev = nullptr;
         for (async_waiter* a = q.head; a != nullptr; prev = a, a = a->next_) {
             if (a == this) {
@@ -197,7 +197,7 @@ class async_waiter : public waiter {
 /// Resumes the coroutines this thread has woken, in order, until none is left (also those the
 /// resumed coroutines wake).
 inline void drain_resumes() noexcept {
-    resume_queue& q = tls_resumes;
+    resume_queue& q = resumes();
     const bool outer = q.draining;  // resume_queued_now() may drain inside a drain
     q.draining = true;
     while (async_waiter* a = q.head) {

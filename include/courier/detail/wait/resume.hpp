@@ -8,6 +8,8 @@
 // are defined with the coroutine waiter; a program that never awaits anything never queues.
 #pragma once
 
+#include "courier/detail/sync.hpp"
+
 namespace courier::detail {
 
 class async_waiter;
@@ -20,12 +22,15 @@ struct resume_queue {
     void (*drain)() noexcept = nullptr;  // set by the first wake-up that queues
 };
 
-constinit inline thread_local resume_queue tls_resumes{};
+/// This thread's resume queue.
+inline resume_queue& resumes() noexcept {
+    return sync::per_thread<resume_queue, resume_queue>();
+}
 
 /// Resumes the queued coroutines now, unless this thread is draining its queue further up its
 /// stack already (that loop resumes them instead, so the stack never grows with a chain).
 inline void resume_queued() noexcept {
-    resume_queue& q = tls_resumes;
+    resume_queue& q = resumes();
     if (q.head != nullptr && !q.draining) [[unlikely]] {
         q.drain();
     }
@@ -35,7 +40,7 @@ inline void resume_queued() noexcept {
 /// coroutine it has just woken (a rendezvous hand-off whose receiver moves the message out of the
 /// sender's packet), which would otherwise wait for itself. Nests only in that case.
 inline void resume_queued_now() noexcept {
-    resume_queue& q = tls_resumes;
+    resume_queue& q = resumes();
     if (q.head != nullptr) {
         q.drain();
     }

@@ -46,12 +46,15 @@ constexpr bool selected_by_partner(std::uintptr_t s) noexcept {
 }
 
 /// Which owner's operations the calling code performs, when not its thread's own (0: the thread's).
-constinit inline thread_local std::uintptr_t tls_acting_owner = 0;
+struct acting_owner_tag;
+inline std::uintptr_t& acting_owner_slot() noexcept {
+    return sync::per_thread<acting_owner_tag, std::uintptr_t>();
+}
 
 /// The owner the calling code acts for: a coroutine operation's waiter while one runs its tries
 /// and registrations on this thread (acting_as), else the thread itself.
 inline std::uintptr_t acting_owner() noexcept {
-    const std::uintptr_t o = tls_acting_owner;
+    const std::uintptr_t o = acting_owner_slot();
     return o != 0 ? o : sync::thread_id();
 }
 
@@ -60,12 +63,12 @@ inline std::uintptr_t acting_owner() noexcept {
 /// pair with each other.
 class acting_as {
   public:
-    explicit acting_as(std::uintptr_t owner) noexcept : previous_(tls_acting_owner) {
-        tls_acting_owner = owner;
+    explicit acting_as(std::uintptr_t owner) noexcept : previous_(acting_owner_slot()) {
+        acting_owner_slot() = owner;
     }
     acting_as(const acting_as&) = delete;
     acting_as& operator=(const acting_as&) = delete;
-    ~acting_as() { tls_acting_owner = previous_; }
+    ~acting_as() { acting_owner_slot() = previous_; }
 
   private:
     std::uintptr_t previous_;
