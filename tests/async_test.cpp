@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -219,6 +220,58 @@ TYPED_TEST(async_flavor, disconnection_wakes_a_suspended_coroutine) {
         rx.reset();
         EXPECT_TRUE(p.done());
         EXPECT_TRUE(handed_back) << "a send failed by disconnection hands its value back";
+    }
+}
+
+TYPED_TEST(async_flavor, a_stop_request_ends_a_suspended_operation_and_loses_nothing) {
+    watchdog wd(30s, "async stop on every kind");
+    auto ends = TypeParam::make();
+    auto& tx = ends.first;
+    auto& rx = ends.second;
+    std::stop_source source;
+    std::optional<courier::recv_timeout_error> recv_error;
+    auto receiving = [&]() -> task {
+        auto m = co_await rx.async_recv_timeout(10s, source.get_token());
+        if (!m) {
+            recv_error = m.error();
+        }
+    };
+    task r = receiving();
+    EXPECT_FALSE(r.done());
+    source.request_stop();
+    ASSERT_TRUE(r.done());
+    EXPECT_EQ(recv_error, courier::recv_timeout_error::stopped);
+    if constexpr (!std::is_same_v<TypeParam, unbounded> &&
+                  !std::is_same_v<TypeParam, mpmc_unbounded>) {
+        // Fill the channel (a rendezvous is full already), then a send waits until stopped.
+        for (int i = 0; tx.try_send(i).has_value(); ++i) {
+        }
+        std::stop_source send_stop;
+        std::optional<int> handed_back;
+        auto sending = [&]() -> task {
+            auto s = co_await tx.async_send(99, send_stop.get_token());
+            if (!s && s.error().is_stopped()) {
+                handed_back = s.error().value;
+            }
+        };
+        task w = sending();
+        EXPECT_FALSE(w.done());
+        send_stop.request_stop();
+        ASSERT_TRUE(w.done());
+        EXPECT_EQ(handed_back, 99);
+        for (auto m = rx.try_recv(); m; m = rx.try_recv()) {
+            EXPECT_NE(*m, 99) << "a stopped send delivered its value";
+        }
+    } else {
+        std::stop_source stopped;
+        stopped.request_stop();
+        auto sending = [&]() -> task {
+            auto s = co_await tx.async_send(5, stopped.get_token());  // never waits: sent
+            EXPECT_TRUE(s.has_value());
+        };
+        task w = sending();
+        EXPECT_TRUE(w.done());
+        EXPECT_EQ(rx.try_recv().value_or(-1), 5);
     }
 }
 
