@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that the Debian packages a mode needs are installed and installs the missing ones.
 #
-#   scripts/deps.sh test    build and run the tests (compilers, CMake, Ninja, GoogleTest)
+#   scripts/deps.sh test    build and run the tests (compilers, CMake, Ninja, GoogleTest, Relacy,
+#                           Asio for the adapter's tests)
 #   scripts/deps.sh tour    the tour: examples plus the benchmark against its peers
 #   scripts/deps.sh bench   same packages as tour
 #
@@ -12,7 +13,8 @@ set -euo pipefail
 
 mode="${1:-test}"
 
-test_packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libgtest-dev clang-format relacy-dev pkgconf)
+test_packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libgtest-dev clang-format relacy-dev pkgconf
+    libasio-dev)
 bench_packages=(libbenchmark-dev golang-go libconcurrentqueue-dev libtbb-dev libboost-fiber-dev
     libatomic-queue-dev python3-matplotlib)
 
