@@ -237,6 +237,38 @@ TEST(asio_adapter, async_select_from_an_awaitable_runs_the_arm_on_its_executor) 
     EXPECT_TRUE(arm_on_io_thread);
 }
 
+TEST(asio_adapter, asio_coroutines_on_two_threads_hand_off_through_a_rendezvous) {
+    watchdog wd(60s, "asio rendezvous between coroutines on two threads");
+    const std::uint64_t n = scaled(5'000);
+    for (std::size_t capacity : {0u, 1u}) {
+        asio::io_context io(2);
+        auto ch = courier::mpmc::sync_channel<std::uint64_t>(capacity);
+        std::uint64_t sum = 0;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                for (std::uint64_t i = 0; i < n; ++i) {
+                    sum += (co_await courier::asio::async_recv(ch.second, asio::use_awaitable))
+                               .value_or(0);
+                }
+            },
+            asio::detached);
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                for (std::uint64_t i = 1; i <= n; ++i) {
+                    EXPECT_TRUE(
+                        co_await courier::asio::async_send(ch.first, i, asio::use_awaitable));
+                }
+            },
+            asio::detached);
+        std::thread second([&] { io.run(); });
+        io.run();
+        second.join();
+        EXPECT_EQ(sum, n * (n + 1) / 2) << "capacity " << capacity;
+    }
+}
+
 TEST(asio_adapter, asio_coroutines_on_a_thread_pool_and_threads_share_the_work) {
     watchdog wd(60s, "asio pool and threads");
     const int n = static_cast<int>(scaled(20'000));

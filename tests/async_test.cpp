@@ -584,6 +584,23 @@ std::size_t thread_count() {
     return 0;
 }
 
+TEST(async_resumption, a_completed_await_ready_has_resumed_the_partner_it_woke) {
+    // An awaitable driven by hand (as an executor adapter does, taking the result later): when
+    // await_ready() completes the operation, the coroutine it paired with has run already.
+    auto ends = courier::sync_channel<int>(0);
+    auto& tx = ends.first;
+    auto& rx = ends.second;
+    int got = -1;
+    auto receiving = [&]() -> task { got = (co_await rx.async_recv()).value_or(-2); };
+    task t = receiving();
+    ASSERT_FALSE(t.done());
+    auto send = tx.async_send(8);
+    ASSERT_TRUE(send.await_ready());
+    EXPECT_TRUE(t.done()) << "the receiver was left queued until await_resume";
+    EXPECT_EQ(got, 8);
+    EXPECT_TRUE(send.await_resume().has_value());
+}
+
 TEST(async_resumption, suspended_coroutines_use_no_thread) {
     watchdog wd(60s, "many suspended coroutines");
     auto ends = courier::mpmc::channel<int>();

@@ -51,14 +51,21 @@ class async_select_core : public async_waiter {
     /// ours).
     virtual bool complete(std::size_t k) = 0;
 
-    /// await_ready(): true when the operation finished without waiting.
+    /// await_ready(): true when the operation finished without waiting. Then the coroutines it
+    /// woke (a rendezvous partner it paired with) are resumed here, before it returns: the
+    /// caller may take the result only later (await_resume on another executor, as the Asio
+    /// adapter does), and they must not wait for that.
     bool start() noexcept {
+        bool done = true;
         try {
-            return run();
+            done = run();
         } catch (...) {
             error_ = std::current_exception();
-            return true;
         }
+        if (done) {
+            resume_queued();
+        }
+        return done;
     }
 
     /// await_resume(): rethrows what a completion threw; else the operation that completed, or

@@ -68,7 +68,11 @@ class async_waiter : public waiter {
     /// operation finished meanwhile and the coroutine goes on at once.
     bool park(std::coroutine_handle<> h) noexcept {
         handle_ = h;
-        return park_again();
+        if (park_again()) {
+            return true;
+        }
+        resume_queued();  // finished meanwhile: as in start(), resume whom it woke
+        return false;
     }
 
     /// Called from the awaiter's destructor: if the coroutine is destroyed while its operation
