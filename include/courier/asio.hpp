@@ -148,18 +148,15 @@ using recv_result = expected<T, recv_timeout_error>;
 template <class T>
 using send_result = expected<void, send_timeout_error<T>>;
 
-// `deadline`: steady_clock deadline or none.
-template <class Rx, class Handler>
-operation run_recv(const Rx* rx, std::optional<std::chrono::steady_clock::time_point> deadline,
-                   Handler handler) {
-    using T = handle_value_t<Rx>;
+// Awaits the channel awaitable that `make(stop_token)` returns and hands the handler, on its
+// executor, (the exception it threw or null, its result or else `fallback`).
+template <class Result, class Make, class Handler>
+operation run_op(Make make, Result fallback, Handler handler) {
     completion<Handler> c(handler);
     std::exception_ptr error;
-    std::optional<recv_result<T>> result;
+    std::optional<Result> result;
     {
-        // No deadline: time_point::max(), which courier treats as "forever".
-        auto a = rx->async_recv_deadline(
-            deadline.value_or(std::chrono::steady_clock::time_point::max()), c.token());
+        auto a = make(c.token());
         co_await wait_for<decltype(a)>{a};
         co_await c.on_executor();
         try {
@@ -169,46 +166,33 @@ operation run_recv(const Rx* rx, std::optional<std::chrono::steady_clock::time_p
         }
     }
     c.finish();
-    if (!result) {
-        result.emplace(unexpect, recv_timeout_error::stopped);
-    }
-    std::move(handler)(error, std::move(*result));
+    std::move(handler)(error, result ? std::move(*result) : std::move(fallback));
 }
 
+/// A receive until `deadline` (time_point::max(): forever).
+template <class Rx, class Handler>
+void start_recv(const Rx* rx, std::chrono::steady_clock::time_point deadline, Handler handler) {
+    using T = handle_value_t<Rx>;
+    run_op<recv_result<T>>(
+        [rx, deadline](std::stop_token st) { return rx->async_recv_deadline(deadline, st); },
+        recv_result<T>(unexpect, recv_timeout_error::stopped), std::move(handler));
+}
+
+/// A send until `deadline` (time_point::max(): forever; an unbounded sender never waits). If the
+/// value's move throws, the handler gets the exception and the value is gone with it.
 template <class Tx, class Handler>
-operation run_send(const Tx* tx, handle_value_t<Tx> value,
-                   std::optional<std::chrono::steady_clock::time_point> deadline, Handler handler) {
+void start_send(const Tx* tx, handle_value_t<Tx> value,
+                std::chrono::steady_clock::time_point deadline, Handler handler) {
     using T = handle_value_t<Tx>;
-    completion<Handler> c(handler);
-    std::exception_ptr error;
-    std::optional<send_result<T>> result;
-    {
-        auto make = [&]() {
-            if constexpr (requires { tx->async_send_deadline(std::move(value), *deadline); }) {
-                // A bounded sender: the timed form is the general one.
-                return tx->async_send_deadline(
-                    std::move(value),
-                    deadline.value_or(std::chrono::steady_clock::time_point::max()), c.token());
+    run_op<send_result<T>>(
+        [tx, deadline, v = std::move(value)](std::stop_token st) mutable {
+            if constexpr (requires { tx->async_send_deadline(std::move(v), deadline, st); }) {
+                return tx->async_send_deadline(std::move(v), deadline, st);
             } else {
-                return tx->async_send(std::move(value), c.token());
+                return tx->async_send(std::move(v), st);
             }
-        };
-        auto a = make();
-        co_await wait_for<decltype(a)>{a};
-        co_await c.on_executor();
-        try {
-            result.emplace(a.await_resume());
-        } catch (...) {
-            error = std::current_exception();
-        }
-    }
-    c.finish();
-    if (!result) {
-        // Only a throwing move of the value can leave no result; the value went with it.
-        std::move(handler)(error, send_result<T>());
-        co_return;
-    }
-    std::move(handler)(error, std::move(*result));
+        },
+        send_result<T>(), std::move(handler));
 }
 
 template <class Handler, class... Arms>
@@ -234,12 +218,6 @@ operation run_select(Handler handler, Arms... arms) {
     std::move(handler)(error, fired);
 }
 
-template <class Clock, class Duration>
-std::chrono::steady_clock::time_point to_steady(std::chrono::time_point<Clock, Duration> tp) {
-    const auto d = courier::detail::deadline_at(tp);
-    return d ? *d : std::chrono::steady_clock::time_point::max();
-}
-
 }  // namespace detail
 
 /// Receives from `rx` (a receiver or mpmc::receiver): completes with
@@ -251,7 +229,9 @@ auto async_recv(const Rx& rx, CompletionToken&& token) {
     using T = detail::handle_value_t<Rx>;
     return ::asio::async_initiate<CompletionToken,
                                   void(std::exception_ptr, detail::recv_result<T>)>(
-        [](auto handler, const Rx* r) { detail::run_recv(r, std::nullopt, std::move(handler)); },
+        [](auto handler, const Rx* r) {
+            detail::start_recv(r, std::chrono::steady_clock::time_point::max(), std::move(handler));
+        },
         token, &rx);
 }
 
@@ -266,7 +246,7 @@ auto async_recv_timeout(const Rx& rx, std::chrono::duration<Rep, Period> timeout
     return ::asio::async_initiate<CompletionToken,
                                   void(std::exception_ptr, detail::recv_result<T>)>(
         [](auto handler, const Rx* r, std::chrono::steady_clock::time_point dl) {
-            detail::run_recv(r, dl, std::move(handler));
+            detail::start_recv(r, dl, std::move(handler));
         },
         token, &rx, deadline);
 }
@@ -281,7 +261,8 @@ auto async_send(const Tx& tx, V&& value, CompletionToken&& token) {
     return ::asio::async_initiate<CompletionToken,
                                   void(std::exception_ptr, detail::send_result<T>)>(
         [](auto handler, const Tx* t, T v) {
-            detail::run_send(t, std::move(v), std::nullopt, std::move(handler));
+            detail::start_send(t, std::move(v), std::chrono::steady_clock::time_point::max(),
+                               std::move(handler));
         },
         token, &tx, T(std::forward<V>(value)));
 }
@@ -299,7 +280,7 @@ auto async_send_timeout(const Tx& tx, V&& value, std::chrono::duration<Rep, Peri
     return ::asio::async_initiate<CompletionToken,
                                   void(std::exception_ptr, detail::send_result<T>)>(
         [](auto handler, const Tx* t, T v, std::chrono::steady_clock::time_point dl) {
-            detail::run_send(t, std::move(v), dl, std::move(handler));
+            detail::start_send(t, std::move(v), dl, std::move(handler));
         },
         token, &tx, T(std::forward<V>(value)), deadline);
 }
