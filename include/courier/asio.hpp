@@ -189,6 +189,7 @@ void start_send(const Tx* tx, handle_value_t<Tx> value,
             if constexpr (requires { tx->async_send_deadline(std::move(v), deadline, st); }) {
                 return tx->async_send_deadline(std::move(v), deadline, st);
             } else {
+                static_cast<void>(deadline);  // an unbounded send never waits
                 return tx->async_send(std::move(v), st);
             }
         },
