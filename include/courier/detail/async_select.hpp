@@ -101,20 +101,7 @@ class async_select_core : public async_waiter {
                 picked_.reset();
                 return true;
             }
-            std::optional<std::size_t> ready_index;
-            for (std::size_t k = 0; k < n_; ++k) {
-                ++registered_;
-                if (ops_[order_[k]]->register_op(*this)) {
-                    if (try_select(sel_aborted)) {
-                        ready_index = order_[k];
-                    }
-                    break;
-                }
-                if (selected() != sel_waiting) {
-                    break;  // a partner selected one of our operations already
-                }
-            }
-            if (ready_index) {
+            if (const auto ready_index = register_all(ops_, order_, n_, *this, registered_)) {
                 // Our own abort: nobody else will wake us. Take the ready operation, or try again.
                 unregister_all();
                 if (ops_[*ready_index]->try_reserve()) {
@@ -143,14 +130,10 @@ class async_select_core : public async_waiter {
             unregister_all();
             if (selected_by_partner(sel)) {
                 const acting_as me(owner());
-                for (std::size_t k = 0; k < n_; ++k) {
-                    if (ops_[k]->id() == sel) {
-                        if (ops_[k]->accept() && complete(k)) {
-                            picked_ = k;
-                            return true;
-                        }
-                        break;
-                    }
+                if (const std::size_t k = index_of(ops_, n_, sel);
+                    k < n_ && ops_[k]->accept() && complete(k)) {
+                    picked_ = k;
+                    return true;
                 }
             }
             // Taken by a faster partner, disconnected, stopped, or due: go round again (a
@@ -167,11 +150,8 @@ class async_select_core : public async_waiter {
         disarm();
         unregister_all();
         if (selected_by_partner(sel)) {
-            for (std::size_t k = 0; k < n_; ++k) {
-                if (ops_[k]->id() == sel) {
-                    ops_[k]->abandon();
-                    break;
-                }
+            if (const std::size_t k = index_of(ops_, n_, sel); k < n_) {
+                ops_[k]->abandon();
             }
         }
     }
@@ -187,9 +167,7 @@ class async_select_core : public async_waiter {
     }
 
     void unregister_all() noexcept {
-        for (std::size_t k = 0; k < registered_; ++k) {
-            ops_[order_[k]]->unregister_op();
-        }
+        detail::unregister_all(ops_, order_, registered_);
         registered_ = 0;
     }
 

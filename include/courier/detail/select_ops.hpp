@@ -224,6 +224,44 @@ inline deadline_t earliest_wake(select_op* const* ops, std::size_t n, deadline& 
     return wake;
 }
 
+/// Registers the operations, in `order`, for waiter `w`, counting them in `registered`, and stops
+/// early when one is ready already (returned if our own abort of `w` won, so that the caller takes
+/// it after unregistering) or a partner selected `w` meanwhile. Used by run_select and by the
+/// coroutine's async_select_core.
+inline std::optional<std::size_t> register_all(select_op* const* ops, const std::size_t* order,
+                                               std::size_t n, waiter& w, std::size_t& registered) {
+    for (std::size_t k = 0; k < n; ++k) {
+        ++registered;
+        if (ops[order[k]]->register_op(w)) {
+            if (w.try_select(sel_aborted)) {
+                return order[k];
+            }
+            return std::nullopt;
+        }
+        if (w.selected() != sel_waiting) {
+            return std::nullopt;  // a partner selected one of our operations already
+        }
+    }
+    return std::nullopt;
+}
+
+/// Takes back the first `registered` operations of `order`.
+inline void unregister_all(select_op* const* ops, const std::size_t* order,
+                           std::size_t registered) {
+    for (std::size_t k = 0; k < registered; ++k) {
+        ops[order[k]]->unregister_op();
+    }
+}
+
+/// The index of the operation whose id a partner selected our waiter with, or n.
+inline std::size_t index_of(select_op* const* ops, std::size_t n, std::uintptr_t id) noexcept {
+    std::size_t k = 0;
+    while (k < n && ops[k]->id() != id) {
+        ++k;
+    }
+    return k;
+}
+
 /// Selects and reserves one of `ops`; nullopt when `nonblocking` and none is ready, or when `dl`
 /// passes. `order` is scratch space for n indices.
 inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t* order,
@@ -241,36 +279,17 @@ inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t*
 
         blocking_waiter w;
         std::size_t registered = 0;
-        std::optional<std::size_t> ready_index;
-        for (std::size_t k = 0; k < n; ++k) {
-            ++registered;
-            if (ops[order[k]]->register_op(w)) {
-                if (w.try_select(sel_aborted)) {
-                    ready_index = order[k];
-                }
-                break;
-            }
-            if (w.selected() != sel_waiting) {
-                break;  // a partner selected one of our operations already
-            }
-        }
+        const std::optional<std::size_t> ready_index = register_all(ops, order, n, w, registered);
         const deadline_t wake = earliest_wake(ops, n, dl);
         const std::uintptr_t sel = w.wait_until(wake, true);
-        for (std::size_t k = 0; k < registered; ++k) {
-            ops[order[k]]->unregister_op();
-        }
+        unregister_all(ops, order, registered);
         if (sel == sel_aborted) {
             if (ready_index && ops[*ready_index]->try_reserve()) {
                 return *ready_index;
             }
         } else if (sel != sel_disconnected) {
-            for (std::size_t k = 0; k < n; ++k) {
-                if (ops[k]->id() == sel) {
-                    if (ops[k]->accept()) {
-                        return k;
-                    }
-                    break;
-                }
+            if (const std::size_t k = index_of(ops, n, sel); k < n && ops[k]->accept()) {
+                return k;
             }
         }
     }

@@ -55,8 +55,11 @@ class zero_flavor {
 
         T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
 
-        /// Waits until the state leaves `from` (or `from2`), returns the new state.
-        std::uint8_t wait_past(std::uint8_t from, std::uint8_t from2) const noexcept {
+        /// Waits until the state leaves `from` (or `from2`), returns the new state. With
+        /// `resume_partner`, the coroutines queued on this thread are resumed while waiting (the
+        /// partner that must act may be one of them).
+        std::uint8_t wait_past(std::uint8_t from, std::uint8_t from2,
+                               bool resume_partner = false) const noexcept {
             backoff b;
             for (;;) {
                 // pairs with the release store of whoever completed the hand-off
@@ -64,7 +67,11 @@ class zero_flavor {
                 if (s != from && s != from2) {
                     return s;
                 }
-                b.snooze();
+                if (resume_partner && resumes().head != nullptr) {
+                    resume_queued_now();
+                } else {
+                    b.snooze();
+                }
             }
         }
         /// A receiver's own packet: waits for a sender's write or hand-over.
@@ -73,21 +80,9 @@ class zero_flavor {
         std::uint8_t wait_done() const noexcept { return wait_past(pending, offered); }
         /// wait_done() for a sender that handed its packet to a receiver it has just selected:
         /// if that receiver is a coroutine, it is queued on this thread (resume.hpp) and takes the
-        /// message only when resumed, so resume the queue while waiting.
+        /// message only when resumed.
         std::uint8_t wait_taken_by_partner() const noexcept {
-            backoff b;
-            for (;;) {
-                // pairs with the release store of the receiver (take_guard)
-                const std::uint8_t s = state.load(std::memory_order_acquire);
-                if (s != pending && s != offered) {
-                    return s;
-                }
-                if (resumes().head != nullptr) {
-                    resume_queued_now();
-                } else {
-                    b.snooze();
-                }
-            }
+            return wait_past(pending, offered, true);
         }
 
         /// A sender's message is available at `m` from now on.
