@@ -338,7 +338,10 @@ TEST(zmq_bridge, strings_and_user_codecs_cross_and_every_object_is_destroyed) {
         imp.stop();
         EXPECT_EQ(imp.wait().error().code, cz::errc::stopped);
         producer.join();
-        EXPECT_TRUE(refused.load()) << "the exporter's importer left: its senders are disconnected";
+        EXPECT_TRUE(refused.load()) << "the exporter's importer left: its senders are disconnected"
+                                    << "; sent " << exp.stats().sent << ", acknowledged "
+                                    << exp.stats().acknowledged << ", imported "
+                                    << imp.stats().received;
         EXPECT_TRUE(exp.wait().has_value());
     }
     EXPECT_EQ(counted::live.load(), 0);

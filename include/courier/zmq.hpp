@@ -230,7 +230,8 @@ struct exporter_stats {
     std::uint64_t frames = 0;               ///< data frames sent
     std::uint64_t peers = 0;                ///< importers now connected
     std::uint64_t peers_lost = 0;           ///< importers declared lost
-    std::uint64_t unacknowledged_lost = 0;  ///< records sent to lost importers, not acknowledged
+    std::uint64_t unacknowledged_lost = 0;  ///< records sent to importers that were lost or left
+                                            ///< and never handed on by them
     std::uint64_t errors_overflowed = 0;    ///< errors counted but not kept (errors() was full)
 };
 
@@ -764,6 +765,9 @@ class exporter_state final : public bridge_core {
                     send(&identity, std::string(1, static_cast<char>(wire::kind::end)));
                 }
                 if (p != nullptr) {
+                    // What it was sent and never handed on is gone with it (stopped, or its
+                    // receiver dropped).
+                    unacknowledged_lost.fetch_add(p->unacknowledged, std::memory_order_relaxed);
                     remove(*p);
                     if (peers_.empty() && !ending_ && !lost_any_) {
                         // Every importer left: like a channel whose receivers are gone.
@@ -969,7 +973,7 @@ class importer_state final : public bridge_core {
     }
 
     void service(const std::stop_token& st) {
-        while (!done_) {
+        while (!done_ && !st.stop_requested()) {
             message m;
             if (zmq_msg_recv(&m.m, sock.get(), ZMQ_DONTWAIT) < 0) {
                 const int rc = zmq_errno();
@@ -1024,7 +1028,7 @@ class importer_state final : public bridge_core {
             case wire::kind::data:
                 contacted_ = true;
                 wire::for_each_record(f.body, [&](std::span<const std::byte> record) {
-                    if (done_ || leaving_) {
+                    if (done_ || leaving_ || st.stop_requested()) {
                         return;
                     }
                     deliver(record, st);
@@ -1039,53 +1043,55 @@ class importer_state final : public bridge_core {
         }
     }
 
+    // Decodes one record and hands it to the local channel. Credit is owed for a record once it
+    // is in the channel (or refused by decode), never before.
     void deliver(std::span<const std::byte> record, const std::stop_token& st) {
-        ++owed_;
         auto decoded = cz::codec<T>::decode(record);
         if (!decoded) {
+            ++owed_;
             problem(cz::errc::decode_failed, std::move(decoded.error()), record);
             return;
         }
-        if (owed_ >= std::max<std::uint32_t>(1, opt.window / 4)) {
-            give_credit();
-        }
-        T value = std::move(*decoded);
-        if constexpr (requires { tx.send_timeout(std::move(value), opt.heartbeat, st); }) {
-            for (;;) {
-                auto r = tx.try_send(std::move(value));
-                if (r) {
-                    break;
-                }
-                if (r.error().kind == send_status::full) {
-                    value = std::move(r.error().value);
-                    // Full: wait in slices, still sending heartbeats (the user is slow, not dead).
-                    give_credit();
-                    auto w = tx.send_timeout(std::move(value), opt.heartbeat, st);
+        if constexpr (requires { tx.send_timeout(std::move(*decoded), opt.heartbeat, st); }) {
+            auto r = tx.try_send(std::move(*decoded));
+            if (!r && r.error().kind == send_status::full) {
+                // Full: the user is slow, not gone. Return the credit owed so far, then wait in
+                // slices of one heartbeat, still sending heartbeats.
+                std::optional<T> value(std::move(r.error().value));
+                give_credit();
+                for (;;) {
+                    auto w = tx.send_timeout(std::move(*value), opt.heartbeat, st);
                     heard_ = std::max(heard_, clock::now() - opt.heartbeat);
                     if (w) {
                         break;
                     }
                     if (w.error().kind == send_status::timeout) {
-                        value = std::move(w.error().value);
+                        value.emplace(std::move(w.error().value));
                         if (clock::now() - sent_ >= opt.heartbeat) {
                             say(std::string(1, static_cast<char>(wire::kind::ping)));
                         }
                         continue;
                     }
                     if (w.error().kind == send_status::stopped) {
-                        return;  // the loop sees the stop
+                        return;  // undelivered; the loop sees the stop
                     }
+                    leave(std::nullopt);  // the local receiver is gone
+                    return;
                 }
+            } else if (!r) {
                 leave(std::nullopt);  // the local receiver is gone
                 return;
             }
         } else {
-            if (!tx.send(std::move(value))) {
+            if (!tx.send(std::move(*decoded))) {
                 leave(std::nullopt);
                 return;
             }
         }
         received.fetch_add(1, std::memory_order_relaxed);
+        if (++owed_ >= std::max<std::uint32_t>(1, opt.window / 4)) {
+            give_credit();
+        }
     }
 };
 
