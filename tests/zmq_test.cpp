@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -338,10 +339,10 @@ TEST(zmq_bridge, strings_and_user_codecs_cross_and_every_object_is_destroyed) {
         imp.stop();
         EXPECT_EQ(imp.wait().error().code, cz::errc::stopped);
         producer.join();
-        EXPECT_TRUE(refused.load()) << "the exporter's importer left: its senders are disconnected"
-                                    << "; sent " << exp.stats().sent << ", acknowledged "
-                                    << exp.stats().acknowledged << ", imported "
-                                    << imp.stats().received;
+        EXPECT_TRUE(refused.load())
+            << "the exporter's importer left: its senders are disconnected"
+            << "; sent " << exp.stats().sent << ", acknowledged " << exp.stats().acknowledged
+            << ", imported " << imp.stats().received;
         EXPECT_TRUE(exp.wait().has_value());
     }
     EXPECT_EQ(counted::live.load(), 0);
@@ -399,6 +400,61 @@ TEST(zmq_bridge, bad_endpoints_and_options_are_clear_errors) {
         EXPECT_EQ(e.code(), EINVAL);
         EXPECT_NE(std::string(e.what()).find("window"), std::string::npos) << e.what();
     }
+}
+
+TEST(zmq_bridge, mpmc_and_unbounded_channels_export_and_import) {
+    watchdog wd(60s, "zmq mpmc");
+    const std::uint64_t n = scaled(20000);
+    auto [tx, rx] = courier::mpmc::sync_channel<std::uint64_t>(16);
+    auto exp = cz::export_receiver(rx, cz::bind("inproc://courier-mpmc"), quick());
+    rx.reset();  // the exporter holds the only receiver
+    auto [out_tx, out_rx] = courier::channel<std::uint64_t>();
+    auto imp = cz::import_into(out_tx, cz::connect("inproc://courier-mpmc"), quick());
+    out_tx.reset();  // the importer holds the only sender
+    std::vector<std::thread> producers;
+    for (std::uint64_t p = 0; p < 2; ++p) {
+        producers.emplace_back([&, p, &tx = tx] {
+            for (std::uint64_t i = p; i < n; i += 2) {
+                ASSERT_TRUE(tx.send(i).has_value());
+            }
+        });
+    }
+    for (auto& t : producers) {
+        t.join();
+    }
+    tx.reset();
+    std::uint64_t last[2] = {0, 1}, count = 0, sum = 0;
+    bool first[2] = {true, true};
+    for (std::uint64_t v : out_rx) {
+        const std::size_t p = v % 2;
+        ASSERT_TRUE(first[p] || v > last[p]) << "each producer's messages in order";
+        first[p] = false;
+        last[p] = v;
+        ++count;
+        sum += v;
+    }
+    EXPECT_EQ(count, n);
+    EXPECT_EQ(sum, n * (n - 1) / 2);
+    EXPECT_TRUE(exp.wait().has_value());
+    EXPECT_TRUE(imp.wait().has_value());
+}
+
+TEST(zmq_bridge, an_idle_bridge_sleeps) {
+    watchdog wd(30s, "zmq idle");
+    auto [tx, exp] = cz::export_channel<std::uint64_t>(cz::bind("inproc://courier-idle"));
+    auto [rx, imp] = cz::import_channel<std::uint64_t>(cz::connect("inproc://courier-idle"));
+    ASSERT_TRUE(tx.send(1).has_value());
+    ASSERT_EQ(rx.recv().value(), 1u);
+    // Both bridge threads and ZeroMQ's I/O thread wait; only heartbeats (every 250 ms) run.
+    rusage before{}, after{};
+    ::getrusage(RUSAGE_SELF, &before);
+    std::this_thread::sleep_for(1s);
+    ::getrusage(RUSAGE_SELF, &after);
+    auto cpu = [](const rusage& r) {
+        return std::chrono::seconds(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+               std::chrono::microseconds(r.ru_utime.tv_usec + r.ru_stime.tv_usec);
+    };
+    EXPECT_LT(cpu(after) - cpu(before), 20ms) << "CPU used by an idle bridge in one second";
 }
 
 // A raw ZeroMQ DEALER that speaks to an importer: garbage first, then two good records and the end.
