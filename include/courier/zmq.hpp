@@ -936,7 +936,9 @@ class importer_state final : public bridge_core {
                 poll(until(leave_by_, clock::now()));
                 continue;
             }
-            give_credit();
+            // Credit goes back every quarter window (deliver()), or before waiting for a full
+            // local channel; holding back less than a quarter never stalls the exporter, and a
+            // ping-pong does not send a credit frame per message.
             const auto now = clock::now();
             if (now - sent_ >= opt.heartbeat) {
                 // Until the exporter answers, the heartbeat is the hello again: a bound socket
