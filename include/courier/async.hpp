@@ -32,7 +32,6 @@
 // a coroutine while another thread resumes it is a data race, as with any coroutine.
 #pragma once
 
-#include <chrono>
 #include <coroutine>
 #include <cstddef>
 #include <optional>
@@ -43,6 +42,7 @@
 
 #include "courier/detail/async_select.hpp"
 #include "courier/detail/channel.hpp"
+#include "courier/detail/chrono.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/select_ops.hpp"
 #include "courier/detail/status.hpp"
