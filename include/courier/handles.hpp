@@ -344,9 +344,9 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
         detail::op_status s = detail::op_status::disconnected;
         if (detail::chan<T>* c = this->get()) {
             if constexpr (std::is_same_v<Error, try_send_error<T>>) {
-                s = c->try_send(value);
+                s = c->template try_send<detail::flavor_mask::sender_side<Kind>>(value);
             } else {
-                s = c->send(value, dl);
+                s = c->template send<detail::flavor_mask::sender_side<Kind>>(value, dl);
             }
         }
         if (s == detail::op_status::ok) {
@@ -527,7 +527,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
         }
         detail::batch_sink<T, Out> sink(out);
         detail::op_status st{};
-        return c->try_recv_many(sink, max, st);
+        return c->template try_recv_many<detail::flavor_mask::receiver_side<Kind>>(sink, max, st);
     }
 
     /// try_recv_many(), but blocks until at least one message can be received: returns how many
@@ -548,7 +548,8 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
         detail::batch_sink<T, Out> sink(out);
         detail::op_status st{};
         detail::deadline dl = detail::deadline::never();
-        const std::size_t n = c->recv_many(dl, sink, max, st);
+        const std::size_t n =
+            c->template recv_many<detail::flavor_mask::receiver_side<Kind>>(dl, sink, max, st);
         if (n == 0) {
             return expected<std::size_t, recv_error>(unexpect, recv_error{});
         }
@@ -595,10 +596,11 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
         if (c == nullptr) {
             return fail(detail::op_status::disconnected);
         }
+        constexpr unsigned mask = detail::flavor_mask::receiver_side<Kind>;
         if constexpr (std::is_same_v<Error, try_recv_error>) {
-            return c->try_recv(make, fail);
+            return c->template try_recv<mask>(make, fail);
         } else {
-            return c->recv(dl, make, fail);
+            return c->template recv<mask>(dl, make, fail);
         }
     }
 };
