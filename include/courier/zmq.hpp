@@ -1140,38 +1140,54 @@ class bridge_handle {
     }
 };
 
+// What exporter and importer have in common: the handle on the bridge's state and thread.
+template <class State>
+class bridge_base {
+  public:
+    /// The address the socket is bound or connected to (a wildcard port resolved).
+    const std::string& endpoint() const { return h_.state().address; }
+    /// Blocks until the bridge has ended: success, or why it ended.
+    expected<void, cz::error> wait() const { return h_.state().wait(); }
+    /// wait() for at most `d`: nullopt while the bridge still runs.
+    template <class Rep, class Period>
+    std::optional<expected<void, cz::error>> wait_for(std::chrono::duration<Rep, Period> d) const {
+        return h_.state().wait_for(d);
+    }
+    bool finished() const { return h_.state().finished(); }
+    /// Ends the bridge now and joins its thread; wait() then reports errc::stopped.
+    void stop() {
+        h_.state().request_stop();
+        h_.join();
+    }
+    /// Problems met while running; disconnects when the bridge ends.
+    receiver<cz::error>& errors() { return h_.state().errors.second; }
+
+  protected:
+    explicit bridge_base(std::unique_ptr<State> s) : h_(std::move(s)) {}
+    bridge_handle<State> h_;
+};
+
 }  // namespace courier::detail::zmq_bridge
 
 namespace courier::zmq {
 
 /// Sends the messages of a local receiver to importers through one ZeroMQ endpoint. Move-only;
 /// the destructor stops it at once (call wait() first to deliver everything).
+///
+/// wait() succeeds once every sender of the local channel is gone, everything is sent, and every
+/// importer has acknowledged the end of the stream (or every importer left). stop() closes the
+/// local receiver (senders get their values back); the importers will see the exporter lost.
+/// errors(): importers lost, frames that are not the protocol, refused importers.
 template <class Receiver>
-class exporter {
+class exporter : public courier::detail::zmq_bridge::bridge_base<
+                     courier::detail::zmq_bridge::exporter_state<Receiver>> {
     using state = courier::detail::zmq_bridge::exporter_state<Receiver>;
+    using base = courier::detail::zmq_bridge::bridge_base<state>;
+    using base::h_;
 
   public:
     using value_type = courier::detail::zmq_bridge::value_of<Receiver>;
 
-    /// The address the socket is bound or connected to (a wildcard port resolved).
-    const std::string& endpoint() const { return h_.state().address; }
-    /// Blocks until the exporter has ended: success once every sender of the local channel is
-    /// gone, everything is sent, and every importer has acknowledged the end of the stream (or
-    /// every importer left); otherwise why it ended.
-    expected<void, error> wait() const { return h_.state().wait(); }
-    template <class Rep, class Period>
-    std::optional<expected<void, error>> wait_for(std::chrono::duration<Rep, Period> d) const {
-        return h_.state().wait_for(d);
-    }
-    bool finished() const { return h_.state().finished(); }
-    /// Ends the exporter now: the local receiver is closed (senders get their values back), the
-    /// importers will see the exporter lost.
-    void stop() {
-        h_.state().request_stop();
-        h_.join();
-    }
-    /// Peers lost, frames that are not the protocol, refused importers (while running).
-    receiver<error>& errors() { return h_.state().errors.second; }
     exporter_stats stats() const {
         const state& s = h_.state();
         exporter_stats out;
@@ -1198,7 +1214,7 @@ class exporter {
   private:
     template <class R>
     friend exporter<R> export_receiver(R, const zmq::endpoint&, const options&);
-    explicit exporter(std::unique_ptr<state> s) : h_(std::move(s)) {}
+    explicit exporter(std::unique_ptr<state> s) : base(std::move(s)) {}
     void require_finished(const char* what) {
         if (!h_.state().finished()) {
             throw std::logic_error(std::string("courier::zmq: exporter::") + what +
@@ -1206,34 +1222,25 @@ class exporter {
         }
         h_.join();
     }
-    courier::detail::zmq_bridge::bridge_handle<state> h_;
 };
 
 /// Receives messages from an exporter and sends them into a local sender. Move-only; the
 /// destructor stops it at once.
+///
+/// wait() succeeds on the exporter's end of stream or when the local receiver went away;
+/// otherwise it says why (peer_lost, incompatible_peer, stopped, ...). The local channel is
+/// disconnected (by this importer) once it has ended. errors(): records that would not decode,
+/// frames that are not the protocol.
 template <class Sender>
-class importer {
+class importer : public courier::detail::zmq_bridge::bridge_base<
+                     courier::detail::zmq_bridge::importer_state<Sender>> {
     using state = courier::detail::zmq_bridge::importer_state<Sender>;
+    using base = courier::detail::zmq_bridge::bridge_base<state>;
+    using base::h_;
 
   public:
     using value_type = typename courier::detail::zmq_bridge::sender_value<Sender>::type;
 
-    const std::string& endpoint() const { return h_.state().address; }
-    /// Blocks until the importer has ended: success on the exporter's end of stream or when the
-    /// local receiver went away; otherwise why (peer_lost, incompatible_peer, stopped, ...).
-    /// The local channel is disconnected (by this importer) once it has ended.
-    expected<void, error> wait() const { return h_.state().wait(); }
-    template <class Rep, class Period>
-    std::optional<expected<void, error>> wait_for(std::chrono::duration<Rep, Period> d) const {
-        return h_.state().wait_for(d);
-    }
-    bool finished() const { return h_.state().finished(); }
-    void stop() {
-        h_.state().request_stop();
-        h_.join();
-    }
-    /// Records that would not decode, frames that are not the protocol (while running).
-    receiver<error>& errors() { return h_.state().errors.second; }
     importer_stats stats() const {
         const state& s = h_.state();
         importer_stats out;
@@ -1247,8 +1254,7 @@ class importer {
   private:
     template <class S>
     friend importer<S> import_into(S, const zmq::endpoint&, const options&);
-    explicit importer(std::unique_ptr<state> s) : h_(std::move(s)) {}
-    courier::detail::zmq_bridge::bridge_handle<state> h_;
+    explicit importer(std::unique_ptr<state> s) : base(std::move(s)) {}
 };
 
 /// Exports a local receiver (courier::receiver<T> or courier::mpmc::receiver<T>): its messages go
