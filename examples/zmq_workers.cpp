@@ -6,9 +6,11 @@
 #include <courier/courier.hpp>
 #include <courier/zmq.hpp>
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -92,7 +94,18 @@ int main(int argc, char** argv) {
     results_tx.reset();  // the import bridges hold the only senders now
 
     // Once every worker is connected, the jobs are shared among them.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (jobs_bridge.stats().peers < workers) {
+        if (std::chrono::steady_clock::now() > give_up) {
+            std::cerr << "only " << jobs_bridge.stats().peers << " of " << workers
+                      << " workers connected within 30 s\n";
+            for (pid_t pid : children) {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, nullptr, 0);
+            }
+            std::filesystem::remove_all(dir);
+            return 1;
+        }
         ::usleep(1000);
     }
     std::thread producer([&jobs = jobs] {
