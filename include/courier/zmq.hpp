@@ -279,6 +279,18 @@ inline void check_options(const cz::options& o) {
     }
 }
 
+// The exception being handled, as the error a bridge ends with (who: "exporter", "importer").
+inline cz::error current_exception_error(const char* who) {
+    const std::string prefix = std::string("courier::zmq ") + who + ": ";
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return cz::error{cz::errc::exception, prefix + e.what(), {}};
+    } catch (...) {
+        return cz::error{cz::errc::exception, prefix + "an exception", {}};
+    }
+}
+
 // A ZeroMQ socket, closed on destruction.
 class socket {
   public:
@@ -460,6 +472,15 @@ class bridge_core {
         return 0;
     }
 
+    // Reads and drops the remaining parts of a message of several parts (never the protocol).
+    void discard_rest() {
+        for (bool more = true; more;) {
+            message rest;
+            zmq_msg_recv(&rest.m, sock.get(), 0);
+            more = rest.more();
+        }
+    }
+
     // Waits until the socket has input, the wake pipe rings, or the time is up.
     void poll(std::chrono::milliseconds timeout) {
         zmq_pollitem_t items[2] = {{sock.get(), 0, ZMQ_POLLIN, 0},
@@ -518,11 +539,8 @@ class exporter_state final : public bridge_core {
     void run() noexcept {
         try {
             loop();
-        } catch (const std::exception& e) {
-            fail(cz::error{
-                cz::errc::exception, std::string("courier::zmq exporter: ") + e.what(), {}});
         } catch (...) {
-            fail(cz::error{cz::errc::exception, "courier::zmq exporter: an exception", {}});
+            fail(current_exception_error("exporter"));
         }
     }
 
@@ -685,7 +703,7 @@ class exporter_state final : public bridge_core {
 
     void begin_end() {
         ending_ = true;
-        const std::string frame(1, static_cast<char>(wire::kind::end));
+        const std::string frame = wire::control_frame(wire::kind::end);
         for (std::size_t i = 0; i < peers_.size();) {
             const std::size_t before = peers_.size();
             send_to(peers_[i], frame);
@@ -719,11 +737,7 @@ class exporter_state final : public bridge_core {
             zmq_msg_recv(&body.m, sock.get(), 0);
             if (body.more()) {
                 protocol_error("a message of several parts", body.bytes());
-                for (bool more = true; more;) {
-                    message rest;
-                    zmq_msg_recv(&rest.m, sock.get(), 0);
-                    more = rest.more();
-                }
+                discard_rest();
                 continue;
             }
             handle(id.bytes(), body.bytes());
@@ -762,7 +776,7 @@ class exporter_state final : public bridge_core {
                 // Acknowledged with an end: the importer's process may exit once it has it.
                 {
                     std::string identity(reinterpret_cast<const char*>(id.data()), id.size());
-                    send(&identity, std::string(1, static_cast<char>(wire::kind::end)));
+                    send(&identity, wire::control_frame(wire::kind::end));
                 }
                 if (p != nullptr) {
                     // What it was sent and never handed on is gone with it (stopped, or its
@@ -801,7 +815,7 @@ class exporter_state final : public bridge_core {
             return;
         }
         if (ending_) {
-            send(&identity, std::string(1, static_cast<char>(wire::kind::end)));
+            send(&identity, wire::control_frame(wire::kind::end));
             return;
         }
         if (p == nullptr) {
@@ -825,7 +839,7 @@ class exporter_state final : public bridge_core {
     }
 
     void maintain(clock::time_point now) {
-        const std::string ping(1, static_cast<char>(wire::kind::ping));
+        const std::string ping = wire::control_frame(wire::kind::ping);
         for (std::size_t i = 0; i < peers_.size();) {
             peer& p = peers_[i];
             const std::size_t before = peers_.size();
@@ -862,11 +876,8 @@ class importer_state final : public bridge_core {
     void run() noexcept {
         try {
             loop();
-        } catch (const std::exception& e) {
-            end(cz::error{
-                cz::errc::exception, std::string("courier::zmq importer: ") + e.what(), {}});
         } catch (...) {
-            end(cz::error{cz::errc::exception, "courier::zmq importer: an exception", {}});
+            end(current_exception_error("importer"));
         }
     }
 
@@ -905,7 +916,7 @@ class importer_state final : public bridge_core {
     // peer_timeout, so that a process exiting right after wait() has told its exporter.
     void leave(std::optional<cz::error> failure, bool await_ack = true) {
         give_credit();
-        say(std::string(1, static_cast<char>(wire::kind::bye)));
+        say(wire::control_frame(wire::kind::bye));
         tx = Sender();
         if (!await_ack) {
             end(std::move(failure));
@@ -944,7 +955,7 @@ class importer_state final : public bridge_core {
                 // Until the exporter answers, the heartbeat is the hello again: a bound socket
                 // with no peer yet drops what is sent (and a restarted exporter needs one).
                 if (contacted_) {
-                    say(std::string(1, static_cast<char>(wire::kind::ping)));
+                    say(wire::control_frame(wire::kind::ping));
                 } else {
                     say(wire::hello_frame(opt.window, tag_of<T>()));
                 }
@@ -986,11 +997,7 @@ class importer_state final : public bridge_core {
             }
             if (m.more()) {
                 problem(cz::errc::protocol_error, "a message of several parts", m.bytes());
-                for (bool more = true; more;) {
-                    message rest;
-                    zmq_msg_recv(&rest.m, sock.get(), 0);
-                    more = rest.more();
-                }
+                discard_rest();
                 continue;
             }
             heard_ = clock::now();
@@ -1070,7 +1077,7 @@ class importer_state final : public bridge_core {
                     if (w.error().kind == send_status::timeout) {
                         value.emplace(std::move(w.error().value));
                         if (clock::now() - sent_ >= opt.heartbeat) {
-                            say(std::string(1, static_cast<char>(wire::kind::ping)));
+                            say(wire::control_frame(wire::kind::ping));
                         }
                         continue;
                     }

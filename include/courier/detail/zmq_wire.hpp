@@ -81,6 +81,11 @@ inline std::string hello_frame(std::uint32_t window, std::uint64_t tag) {
     return out;
 }
 
+// A frame that is its kind alone: ping, end, bye.
+inline std::string control_frame(kind k) {
+    return std::string(1, static_cast<char>(k));
+}
+
 inline std::string credit_frame(std::uint32_t count) {
     std::string out;
     out.push_back(static_cast<char>(kind::credit));
