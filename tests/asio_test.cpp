@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,6 +126,40 @@ TEST(asio_adapter, use_future_and_as_tuple) {
         asio::detached);
     io.run();
     EXPECT_EQ(got, static_cast<int>(courier::recv_timeout_error::timeout));
+}
+
+TEST(asio_adapter, a_timed_send_on_a_full_channel_times_out_and_hands_its_value_back) {
+    watchdog wd(30s, "asio timed send");
+    auto ends = courier::sync_channel<std::string>(1);
+    auto& tx = ends.first;
+    auto& rx = ends.second;
+    ASSERT_TRUE(tx.send("first").has_value());
+    asio::io_context io;
+    std::string handed_back;
+    std::optional<courier::send_status> kind;
+    bool no_deadline_sent = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            // Full: the timed send gives up after its timeout with the value in the error.
+            auto r = co_await courier::asio::async_send_timeout(tx, std::string("second"), 20ms,
+                                                                asio::use_awaitable);
+            if (!r) {
+                kind = r.error().kind;
+                handed_back = std::move(r.error().value);
+            }
+            // Room again: the untimed send completes (the receive below made room).
+            EXPECT_EQ(rx.recv().value_or(""), "first");
+            no_deadline_sent =
+                (co_await courier::asio::async_send(tx, std::string("third"), asio::use_awaitable))
+                    .has_value();
+        },
+        asio::detached);
+    io.run();
+    EXPECT_EQ(kind, courier::send_status::timeout);
+    EXPECT_EQ(handed_back, "second");
+    EXPECT_TRUE(no_deadline_sent);
+    EXPECT_EQ(rx.try_recv().value_or(""), "third");
 }
 
 TEST(asio_adapter, a_cancelled_receive_takes_nothing_and_a_cancelled_send_hands_its_value_back) {

@@ -37,11 +37,13 @@
 // allocated with operator new.
 #pragma once
 
+#include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
 #include <chrono>
@@ -87,21 +89,69 @@ struct wait_for {
     void await_resume() const noexcept {}
 };
 
-/// Continues the coroutine on `ex` (always through post: a handler never runs inside the
-/// initiating function, nor nested in the thread that completed the channel operation). The
-/// operation's work guard is let go only after post() has returned on this thread: the executor
-/// (an io_context whose run() is about to return, then be destroyed) is never left with a thread
-/// still inside its post().
+/// Where an operation's coroutine continues: the handler's associated executor, kept busy
+/// (outstanding work) from the start of the operation until the continuation is posted. The
+/// continuation is always posted: a handler never runs inside the initiating function, nor nested
+/// in the thread that completed the channel operation.
+///
+/// An any_io_executor that holds an io_context's executor (asio::awaitable's executor, and most
+/// programs') is unwrapped once, when the operation starts: its work count and its post are then
+/// direct calls on the io_context instead of type-erased executor copies and preferences, which
+/// cost more than the channel operation itself.
+template <class Executor>
+class resume_point {
+    using io_executor = ::asio::io_context::executor_type;
+    // An io_context executor that never runs a function inline and counts as outstanding work.
+    using io_busy = std::decay_t<decltype(::asio::require(
+        ::asio::require(std::declval<io_executor>(), ::asio::execution::blocking.never),
+        ::asio::execution::outstanding_work.tracked))>;
+
+  public:
+    explicit resume_point(const Executor& ex) {
+        if constexpr (std::is_same_v<Executor, ::asio::any_io_executor>) {
+            if (const io_executor* io = ex.template target<io_executor>()) {
+                io_.emplace(::asio::require(::asio::require(*io, ::asio::execution::blocking.never),
+                                            ::asio::execution::outstanding_work.tracked));
+                return;
+            }
+        }
+        other_.emplace(ex);
+    }
+    resume_point(const resume_point&) = delete;
+    resume_point& operator=(const resume_point&) = delete;
+
+    /// Posts `h.resume()`. The work is let go only after the post has returned on this thread
+    /// (an io_context whose run() is about to return, then be destroyed, is never left with a
+    /// thread still inside its post); `h` may run, and its frame (holding *this) end, before the
+    /// post returns, so nothing here is touched after it.
+    void post_resume(std::coroutine_handle<> h) {
+        if (io_) {
+            const io_busy keep(std::move(*io_));
+            io_.reset();
+            auto resume = [h] { h.resume(); };
+            if constexpr (requires { keep.execute(resume); }) {
+                keep.execute(resume);  // Asio 1.24 and later
+            } else {
+                ::asio::execution::execute(keep, resume);
+            }
+            return;
+        }
+        ::asio::executor_work_guard<Executor> keep(std::move(*other_));
+        other_.reset();
+        ::asio::post(keep.get_executor(), [h] { h.resume(); });
+    }
+
+  private:
+    std::optional<io_busy> io_;
+    std::optional<::asio::executor_work_guard<Executor>> other_;
+};
+
+/// Continues the awaiting coroutine through `to` (resume_point::post_resume).
 template <class Executor>
 struct continue_on {
-    const Executor& ex;
-    std::optional<::asio::executor_work_guard<Executor>>& work;
+    resume_point<Executor>& to;
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) const {
-        ::asio::executor_work_guard<Executor> keep(std::move(*work));
-        work.reset();
-        ::asio::post(ex, [h] { h.resume(); });  // `h` may run, and end, before post() returns
-    }
+    void await_suspend(std::coroutine_handle<> h) const { to.post_resume(h); }
     void await_resume() const noexcept {}
 };
 
@@ -111,10 +161,12 @@ template <class Handler>
 class completion {
   public:
     explicit completion(Handler& h)
-        : executor_(::asio::get_associated_executor(h)),
-          work_(std::in_place, ::asio::make_work_guard(executor_)),
+        : resume_(::asio::get_associated_executor(h)),
           slot_(::asio::get_associated_cancellation_slot(h)) {
         if (slot_.is_connected()) {
+            // The stop state (an allocation, and a callback registered by every wait) only for
+            // an operation that can be cancelled; otherwise token() is empty and never stops.
+            stop_ = std::stop_source();
             slot_.assign([this](::asio::cancellation_type type) {
                 if (type != ::asio::cancellation_type::none) {
                     stop_.request_stop();
@@ -126,9 +178,7 @@ class completion {
     completion& operator=(const completion&) = delete;
 
     std::stop_token token() const noexcept { return stop_.get_token(); }
-    continue_on<::asio::associated_executor_t<Handler>> on_executor() noexcept {
-        return {executor_, work_};
-    }
+    continue_on<::asio::associated_executor_t<Handler>> on_executor() noexcept { return {resume_}; }
     /// On the executor, before the handler runs: the slot no longer refers to this operation.
     void finish() {
         if (slot_.is_connected()) {
@@ -137,10 +187,9 @@ class completion {
     }
 
   private:
-    ::asio::associated_executor_t<Handler> executor_;
-    std::optional<::asio::executor_work_guard<::asio::associated_executor_t<Handler>>> work_;
+    resume_point<::asio::associated_executor_t<Handler>> resume_;
     ::asio::associated_cancellation_slot_t<Handler> slot_;
-    std::stop_source stop_;
+    std::stop_source stop_{std::nostopstate};
 };
 
 template <class T>
@@ -169,13 +218,19 @@ operation run_op(Make make, Result fallback, Handler handler) {
     std::move(handler)(error, result ? std::move(*result) : std::move(fallback));
 }
 
-/// A receive until `deadline` (time_point::max(): forever).
+/// A receive until `deadline` (time_point::max(): forever, without reading the clock).
 template <class Rx, class Handler>
 void start_recv(const Rx* rx, std::chrono::steady_clock::time_point deadline, Handler handler) {
     using T = handle_value_t<Rx>;
-    run_op<recv_result<T>>(
-        [rx, deadline](std::stop_token st) { return rx->async_recv_deadline(deadline, st); },
-        recv_result<T>(unexpect, recv_timeout_error::stopped), std::move(handler));
+    if (deadline == std::chrono::steady_clock::time_point::max()) {
+        run_op<recv_result<T>>([rx](std::stop_token st) { return rx->async_recv(std::move(st)); },
+                               recv_result<T>(unexpect, recv_timeout_error::stopped),
+                               std::move(handler));
+    } else {
+        run_op<recv_result<T>>(
+            [rx, deadline](std::stop_token st) { return rx->async_recv_deadline(deadline, st); },
+            recv_result<T>(unexpect, recv_timeout_error::stopped), std::move(handler));
+    }
 }
 
 /// A send until `deadline` (time_point::max(): forever; an unbounded sender never waits). If the
@@ -184,16 +239,25 @@ template <class Tx, class Handler>
 void start_send(const Tx* tx, handle_value_t<Tx> value,
                 std::chrono::steady_clock::time_point deadline, Handler handler) {
     using T = handle_value_t<Tx>;
-    run_op<send_result<T>>(
-        [tx, deadline, v = std::move(value)](std::stop_token st) mutable {
-            if constexpr (requires { tx->async_send_deadline(std::move(v), deadline, st); }) {
-                return tx->async_send_deadline(std::move(v), deadline, st);
-            } else {
-                static_cast<void>(deadline);  // an unbounded send never waits
-                return tx->async_send(std::move(v), st);
-            }
-        },
-        send_result<T>(), std::move(handler));
+    constexpr bool timed = requires(T v, std::stop_token st) {
+        tx->async_send_deadline(std::move(v), deadline, st);
+    };
+    if (timed && deadline != std::chrono::steady_clock::time_point::max()) {
+        if constexpr (timed) {
+            run_op<send_result<T>>(
+                [tx, deadline, v = std::move(value)](std::stop_token st) mutable {
+                    return tx->async_send_deadline(std::move(v), deadline, st);
+                },
+                send_result<T>(), std::move(handler));
+        }
+    } else {
+        // No deadline (or an unbounded sender, which never waits): the clock is never read.
+        run_op<send_result<T>>(
+            [tx, v = std::move(value)](std::stop_token st) mutable {
+                return tx->async_send(std::move(v), std::move(st));
+            },
+            send_result<T>(), std::move(handler));
+    }
 }
 
 template <class Handler, class... Arms>
