@@ -10,7 +10,7 @@ set(COURIER_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
     CACHE STRING "Where the pkg-config file of courier is installed")
 mark_as_advanced(COURIER_INSTALL_CMAKEDIR COURIER_INSTALL_PKGCONFIGDIR)
 
-install(TARGETS courier courier_asio courier_zmq EXPORT courier_targets)
+install(TARGETS courier courier_asio courier_boost_asio courier_zmq EXPORT courier_targets)
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/courier"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         FILES_MATCHING PATTERN "*.hpp")

@@ -2,7 +2,7 @@
 # Checks that the Debian packages a mode needs are installed and installs the missing ones.
 #
 #   scripts/deps.sh test    build and run the tests (compilers, CMake, Ninja, GoogleTest, Relacy,
-#                           Asio and ZeroMQ for the adapters' tests)
+#                           Asio, Boost.Asio and ZeroMQ for the adapters' tests)
 #   scripts/deps.sh tour    the tour: examples plus the benchmark against its peers
 #   scripts/deps.sh bench   same packages as tour
 #
@@ -14,7 +14,7 @@ set -euo pipefail
 mode="${1:-test}"
 
 test_packages=(cmake ninja-build g++ clang-14 libclang-rt-14-dev libgtest-dev clang-format relacy-dev pkgconf
-    libasio-dev libzmq3-dev)
+    libasio-dev libboost-dev libzmq3-dev)
 bench_packages=(libbenchmark-dev golang-go libconcurrentqueue-dev libtbb-dev libboost-fiber-dev
     libatomic-queue-dev python3-matplotlib cppzmq-dev)
 
