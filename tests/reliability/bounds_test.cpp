@@ -190,9 +190,12 @@ void unbounded_returns_to_baseline(Make make, const char* name) {
             static_cast<long long>(drained - empty_process),
             static_cast<unsigned long long>(alloc::max_request()));
         EXPECT_GT(peak - baseline, 0);
-        // At most the block in use (a block is the largest allocation of the channel).
-        EXPECT_LE(drained - baseline, static_cast<std::int64_t>(alloc::max_request()));
-        EXPECT_EQ(drained, baseline) << "the drained channel holds more than one block";
+        // The drained channel keeps its block in use and at most its spare blocks (kept for the
+        // next blocks a sender needs): at most 8 blocks and about 16 KiB, however large the burst
+        // was (a block is the largest allocation of the channel).
+        const auto block = static_cast<std::int64_t>(alloc::max_request());
+        const std::int64_t spares = std::max(block, std::min(8 * block, std::int64_t{16} << 10));
+        EXPECT_LE(drained - baseline, spares) << "the drained channel holds more than its spares";
 
         // Concurrently: a producer and this thread draining as it goes.
         std::thread producer([&tx] {
@@ -208,7 +211,7 @@ void unbounded_returns_to_baseline(Make make, const char* name) {
             ASSERT_EQ(r->value, static_cast<std::uint64_t>(i));
         }
         producer.join();
-        EXPECT_LE(alloc::live_bytes() - baseline, static_cast<std::int64_t>(alloc::max_request()));
+        EXPECT_LE(alloc::live_bytes() - baseline, spares);
         // Leave messages buffered: dropping both ends must free them and every block.
         for (int i = 0; i < 1000; ++i) {
             ASSERT_TRUE(tx.send(payload{0}).has_value());

@@ -14,7 +14,8 @@
 //
 // Memory is given back as it is consumed: a block is freed when all its slots have been read.
 // The reader of the last slot starts destruction; slots not yet read get a DESTROY bit, and the
-// reader who later sets READ on such a slot continues the destruction from there.
+// reader who later sets READ on such a slot continues the destruction from there. A few freed
+// blocks are kept as spares for the next blocks a sender needs (new_block / free_block).
 //
 // Slot state bits: WRITE (message written), READ (message taken), DESTROY (continue freeing the
 // block after reading), and, only when T's move may throw, HOLE (a write threw: no message).
@@ -119,10 +120,10 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             }
         }
 
-        // Frees `b` once every slot from `start` to `end` (excluded) has been read; otherwise
-        // leaves a DESTROY mark on the first unread slot, whose reader calls destroy() again from
-        // the slot after it. A slot marked REST ends the walk: a batch read it and every later
-        // slot. Returns true if it freed the block.
+        // True once every slot from `start` to `end` (excluded) has been read: then nobody else
+        // touches `b` again, and the caller frees it (free_block). Otherwise leaves a DESTROY mark
+        // on the first unread slot, whose reader calls destroy() again from the slot after it. A
+        // slot marked REST ends the walk: a batch read it and every later slot.
         static bool destroy(block* b, std::size_t start, std::size_t end = block_cap - 1) noexcept {
             // The last slot is not checked: its reader is the one that started the destruction.
             for (std::size_t i = start; i < end; ++i) {
@@ -139,8 +140,15 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                 }
             }
             COURIER_PERTURB();
-            delete b;
             return true;
+        }
+
+        // Makes a freed block new again (as constructed: no slot written, no next block).
+        void reset() noexcept {
+            next.store(nullptr, std::memory_order_relaxed);
+            for (slot& s : slots) {
+                s.state.store(0, std::memory_order_relaxed);
+            }
         }
     };
 
@@ -183,6 +191,9 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             head += 1 << shift;
         }
         delete b;
+        for (auto& place : spares_) {
+            delete place.load(std::memory_order_relaxed);
+        }
     }
 
     // ---- reserve / finish ------------------------------------------------------------------
@@ -210,11 +221,11 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             // About to take the last slot: have the next block ready so that the install after the
             // CAS cannot fail (allocation happens outside the step other threads wait for).
             if (offset + 1 == block_cap && !next_block) {
-                next_block = make_owner<block>();
+                next_block = new_block();
             }
             if (blk == nullptr) {
                 // The very first send installs the first block.
-                auto fresh = make_owner<block>();
+                auto fresh = new_block();
                 block* expected = nullptr;
                 COURIER_PERTURB();
                 if (tail_->blk.compare_exchange_strong(expected, fresh.get(),
@@ -314,7 +325,9 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                     slot& s = blk->slots[offset];
                     if (s.wait_write() & hole_bit) {
                         holes_.fetch_sub(1, std::memory_order_relaxed);
-                        release_read(t);
+                        if (release_read(t)) {
+                            free_block(t.blk);
+                        }
                         head = head_->index.load(std::memory_order_acquire);
                         blk = head_->blk.load(std::memory_order_acquire);
                         continue;
@@ -385,7 +398,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                                                           std::memory_order_acq_rel);
                     }
                     if (block::destroy(blk, 0, offset)) {
-                        block_freed();
+                        free_block(blk);
                     }
                 }
                 return k;
@@ -408,7 +421,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     COURIER_HOT void finish_read(const token& t) noexcept {
         std::destroy_at(t.blk->slots[t.offset].get());
         if (release_read(t)) {
-            block_freed();
+            free_block(t.blk);
         }
     }
 
@@ -473,6 +486,48 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
 
     sync_waker& senders() noexcept { return senders_; }
     sync_waker& receivers() noexcept { return receivers_; }
+
+    // Freed blocks are kept as spares (up to spare_count, at most about 16 KiB of them), and the
+    // next block a sender needs is a spare when there is one (tokio's mpsc list reuses its blocks
+    // in the same spirit). Otherwise every block of a stream from one thread to another is
+    // allocated by the sending thread and freed by the receiving one, and with glibc the two
+    // contend for the sender's arena lock (a futex wait and wake for many blocks) while the arena
+    // is grown and trimmed over and over (page faults): most of the time of such a stream. With
+    // spares, a receiver that keeps up reuses one block over and over, and one that lags hands the
+    // sender back what it frees, so that the receiving thread never calls free().
+    //
+    // Reuse is as safe as freeing: a block is given back only when destroy() says nobody touches
+    // it again, the exchanges below order its last uses before its reuse, and a thread that still
+    // holds an old pointer to a block that comes back cannot use it, because it reserves slots by a
+    // CAS on the head or tail *index*, which only grows (a block's address may recur; an index
+    // never does). Each spare place is one pointer, filled by a CAS from null and emptied by an
+    // exchange: no ABA either.
+    owner<block> new_block() {
+        for (auto& place : spares_) {
+            if (place.load(std::memory_order_relaxed) != nullptr) {
+                // acquire: pairs with the CAS in free_block()
+                if (block* b = place.exchange(nullptr, std::memory_order_acquire)) {
+                    b->reset();
+                    return owner<block>(b);
+                }
+            }
+        }
+        return make_owner<block>();
+    }
+
+    void free_block(block* b) noexcept {
+        for (auto& place : spares_) {
+            block* empty = nullptr;
+            // release: the freeing thread's uses of `b` come before its reuse
+            if (place.load(std::memory_order_relaxed) == nullptr &&
+                place.compare_exchange_strong(empty, b, std::memory_order_release,
+                                              std::memory_order_relaxed)) {
+                return;
+            }
+        }
+        delete b;
+        block_freed();
+    }
 
     // glibc keeps freed blocks in the allocating thread's arena instead of returning them to the
     // system, so after a large burst has drained, the process would go on holding the burst's
@@ -584,6 +639,12 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     recovery_queue<slot> recovery_;              // throwing moves only; unused otherwise
     sync::atomic<std::size_t> holes_{0};         // published holes not yet skipped by a receiver
     sync::atomic<std::size_t> freed_blocks_{0};  // blocks freed since the last malloc_trim
+    // Freed blocks for new_block(): as many as fit in 16 KiB, at least one, at most 8.
+    static constexpr std::size_t spare_count = sizeof(block) >= (std::size_t{16} << 10) ? 1
+                                               : (std::size_t{16} << 10) / sizeof(block) >= 8
+                                                   ? 8
+                                                   : (std::size_t{16} << 10) / sizeof(block);
+    sync::atomic<block*> spares_[spare_count] = {};
 };
 
 }  // namespace courier::detail
