@@ -155,7 +155,7 @@ class cancellation_link {
     std::stop_source stop_{std::nostopstate};
 };
 #else
-/// This Asio has no per-operation cancellation (Asio 1.19, Boost 1.77): nothing to link.
+/// This Asio predates per-operation cancellation (Asio 1.19, Boost 1.77): nothing to link.
 template <class Handler>
 class cancellation_link {
   public:
@@ -213,42 +213,41 @@ operation run_op(Make make, Result fallback, Handler handler) {
 template <class Rx, class Handler>
 void start_recv(const Rx* rx, std::chrono::steady_clock::time_point deadline, Handler handler) {
     using T = handle_value_t<Rx>;
-    if (deadline == std::chrono::steady_clock::time_point::max()) {
-        run_op<recv_result<T>>([rx](std::stop_token st) { return rx->async_recv(std::move(st)); },
-                               recv_result<T>(unexpect, recv_timeout_error::stopped),
-                               std::move(handler));
-    } else {
+    recv_result<T> stopped(unexpect, recv_timeout_error::stopped);
+    if (deadline != std::chrono::steady_clock::time_point::max()) {
         run_op<recv_result<T>>(
             [rx, deadline](std::stop_token st) { return rx->async_recv_deadline(deadline, st); },
-            recv_result<T>(unexpect, recv_timeout_error::stopped), std::move(handler));
+            std::move(stopped), std::move(handler));
+        return;
     }
+    run_op<recv_result<T>>([rx](std::stop_token st) { return rx->async_recv(std::move(st)); },
+                           std::move(stopped), std::move(handler));
 }
 
-/// A send until `deadline` (time_point::max(): forever; an unbounded sender never waits). If the
-/// value's move throws, the handler gets the exception and the value is gone with it.
+/// A send until `deadline` (time_point::max(): forever, without reading the clock; an unbounded
+/// sender never waits). If the value's move throws, the handler gets the exception and the value
+/// is gone with it.
 template <class Tx, class Handler>
 void start_send(const Tx* tx, handle_value_t<Tx> value,
                 std::chrono::steady_clock::time_point deadline, Handler handler) {
     using T = handle_value_t<Tx>;
-    constexpr bool timed = requires(T v, std::stop_token st) {
-        tx->async_send_deadline(std::move(v), deadline, st);
-    };
-    if (timed && deadline != std::chrono::steady_clock::time_point::max()) {
-        if constexpr (timed) {
+    if constexpr (requires(T v, std::stop_token st) {
+                      tx->async_send_deadline(std::move(v), deadline, st);
+                  }) {
+        if (deadline != std::chrono::steady_clock::time_point::max()) {
             run_op<send_result<T>>(
                 [tx, deadline, v = std::move(value)](std::stop_token st) mutable {
                     return tx->async_send_deadline(std::move(v), deadline, st);
                 },
                 send_result<T>(), std::move(handler));
+            return;
         }
-    } else {
-        // No deadline (or an unbounded sender, which never waits): the clock is never read.
-        run_op<send_result<T>>(
-            [tx, v = std::move(value)](std::stop_token st) mutable {
-                return tx->async_send(std::move(v), std::move(st));
-            },
-            send_result<T>(), std::move(handler));
     }
+    run_op<send_result<T>>(
+        [tx, v = std::move(value)](std::stop_token st) mutable {
+            return tx->async_send(std::move(v), std::move(st));
+        },
+        send_result<T>(), std::move(handler));
 }
 
 template <class Handler, class... Arms>

@@ -640,10 +640,8 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     sync::atomic<std::size_t> holes_{0};         // published holes not yet skipped by a receiver
     sync::atomic<std::size_t> freed_blocks_{0};  // blocks freed since the last malloc_trim
     // Freed blocks for new_block(): as many as fit in 16 KiB, at least one, at most 8.
-    static constexpr std::size_t spare_count = sizeof(block) >= (std::size_t{16} << 10) ? 1
-                                               : (std::size_t{16} << 10) / sizeof(block) >= 8
-                                                   ? 8
-                                                   : (std::size_t{16} << 10) / sizeof(block);
+    static constexpr std::size_t spare_fit = (std::size_t{16} << 10) / sizeof(block);
+    static constexpr std::size_t spare_count = spare_fit < 1 ? 1 : spare_fit > 8 ? 8 : spare_fit;
     sync::atomic<block*> spares_[spare_count] = {};
 };
 
