@@ -3,11 +3,17 @@
 # header, with each compiler, and prints the median of N compiles beside the same program without
 # courier (the baseline: <iostream>, <string>, <thread> and a std::jthread).
 #
-#   bench/compile_time.sh [runs]        runs: compiles per program and compiler (default 5)
+#   bench/compile_time.sh [runs]        runs: rounds (compiles per program, compiler and tree;
+#                                       default 5)
+#
+# Each round compiles every program once with each compiler (interleaved, so that a change in the
+# machine's speed touches all alike); the figure is the median over the rounds of the CPU seconds
+# (user + system) of one compile.
 #
 # Environment: COMPILERS (default "g++ clang++-14", the ones found), FLAGS (default
-# "-std=c++20 -O0"), COURIER_INCLUDE (default this tree's include/; another tree's, to compare). Prints a Markdown table: program, then per compiler the median seconds and
-# the difference to the baseline.
+# "-std=c++20 -O0"), COURIER_INCLUDE (default this tree's include/), COURIER_BEFORE (another
+# tree's include/: both are measured in the same rounds, before and after). Prints a Markdown
+# table: program, then per compiler the median seconds and the difference to the baseline.
 set -euo pipefail
 
 runs="${1:-5}"
@@ -113,40 +119,73 @@ int main() {
 CPP
 programs=(baseline courier mpsc mpmc select timer expected)
 
-median_seconds() {  # compiler program
-    local times=()
-    for ((i = 0; i < runs; ++i)); do
-        local start end
-        start="$EPOCHREALTIME"
-        # shellcheck disable=SC2086 # flags are words
-        "$1" $flags -I"$include" -c "$work/$2.cpp" -o "$work/$2.o"
-        end="$EPOCHREALTIME"
-        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')")
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }'
+# CPU seconds (user + system) of one compile: compiler program include-dir. CPU time, not wall
+# time: on a shared machine it moves less with what else runs.
+cpu_seconds() {
+    local TIMEFORMAT='%U %S' t
+    # shellcheck disable=SC2086 # flags are words
+    t="$({ time "$1" $flags -I"$3" -c "$work/$2.cpp" -o "$work/$2.o"; } 2>&1 >/dev/null)" || {
+        echo "compile_time: $1 failed on $2 with headers $3" >&2
+        exit 1
+    }
+    awk '{ printf "%.3f", $(NF - 1) + $NF }' <<<"${t##*$'\n'}"
 }
+
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }'; }
+
+# The header trees measured: COURIER_BEFORE (if set) and then this one. Rounds interleave every
+# program and tree, so a change in the machine's speed touches them all alike.
+trees=("$include")
+if [[ -n "${COURIER_BEFORE:-}" ]]; then
+    trees=("$COURIER_BEFORE" "$include")
+fi
+declare -A samples
+for ((r = 0; r < runs; ++r)); do
+    for c in "${compilers[@]}"; do
+        for p in "${programs[@]}"; do
+            for ((t = 0; t < ${#trees[@]}; ++t)); do
+                if [[ "$p" == baseline && $t -gt 0 ]]; then
+                    continue
+                fi
+                samples["$c|$p|$t"]+=" $(cpu_seconds "$c" "$p" "${trees[$t]}")"
+            done
+        done
+    done
+done
 
 header="| program |"
 rule="| --- |"
 for c in "${compilers[@]}"; do
-    header+=" $c median (s) | over baseline (s) |"
-    rule+=" ---: | ---: |"
+    if ((${#trees[@]} == 2)); then
+        header+=" $c before (s) | $c after (s) |"
+        rule+=" ---: | ---: |"
+    else
+        header+=" $c median (s) | over baseline (s) |"
+        rule+=" ---: | ---: |"
+    fi
 done
-echo "compile_time: $runs compiles each, flags: $flags, headers: $include; $(uname -m)," \
-    "nproc $(nproc)" >&2
+echo "compile_time: medians of $runs interleaved rounds, CPU seconds per compile, flags: $flags," \
+    "headers: ${trees[*]}; $(uname -m), nproc $(nproc)" >&2
 echo "$header"
 echo "$rule"
-declare -A base
 for p in "${programs[@]}"; do
     line="| $p |"
     for c in "${compilers[@]}"; do
-        m="$(median_seconds "$c" "$p")"
-        if [[ "$p" == baseline ]]; then
-            base[$c]="$m"
-            line+=" $m | – |"
-        else
-            line+=" $m | $(echo "$m - ${base[$c]}" | awk '{ printf "%+.2f", $1 - $3 }') |"
-        fi
+        b="$(median <<<"${samples["$c|baseline|0"]}")"
+        for ((t = 0; t < ${#trees[@]}; ++t)); do
+            if [[ "$p" == baseline ]]; then
+                line+=" $b |"
+                if ((${#trees[@]} == 1)); then line+=" – |"; fi
+                continue
+            fi
+            m="$(median <<<"${samples["$c|$p|$t"]}")"
+            over="$(awk -v m="$m" -v b="$b" 'BEGIN { printf "%+.2f", m - b }')"
+            if ((${#trees[@]} == 2)); then
+                line+=" $m ($over) |"
+            else
+                line+=" $m | $over |"
+            fi
+        done
     done
     echo "$line"
 done

@@ -446,6 +446,65 @@ TEST(mpsc_handles, receiver_assignment_destroys_buffered_messages) {
     EXPECT_EQ(tracked::live(), 0);
 }
 
+// An iterator holds the message it received until it is dereferenced or advanced: copying the
+// iterator copies the message, moving it moves the message, and destroying it destroys the message.
+TEST(mpsc_handles, iterator_owns_its_message) {
+    using courier_test::tracked;
+    tracked::reset();
+    {
+        auto [tx, rx] = courier::sync_channel<tracked>(4);
+        for (int i = 0; i < 3; ++i) {
+            ASSERT_TRUE(tx.send(tracked(i)).has_value());
+        }
+        auto it = rx.try_iter().begin();
+        ASSERT_FALSE(it == std::default_sentinel);  // receives message 0 into the iterator
+        EXPECT_EQ(it->seq(), 0);
+        EXPECT_EQ(rx.size(), 2u);
+        EXPECT_EQ(tracked::payloads(), 3);
+
+        auto copy = it;  // copies the held message
+        EXPECT_EQ(tracked::copies(), 1);
+        EXPECT_EQ(copy->seq(), 0);
+        EXPECT_EQ(tracked::payloads(), 4);
+        auto moved = std::move(copy);
+        EXPECT_EQ(moved->seq(), 0);
+        EXPECT_EQ(tracked::payloads(), 4);
+
+        ++it;  // drops its message without receiving another
+        EXPECT_EQ(tracked::payloads(), 3);
+        EXPECT_EQ(rx.size(), 2u);
+        ASSERT_FALSE(it == std::default_sentinel);  // now receives message 1
+        tracked m = *it;
+        EXPECT_EQ(m.consume(), 1);
+        EXPECT_EQ(rx.size(), 1u);
+        static_cast<void>(moved->seq());
+    }
+    // The copies held by iterators were destroyed with them; message 2 with the channel.
+    EXPECT_EQ(tracked::live(), 0);
+    EXPECT_EQ(tracked::payloads(), 0);
+}
+
+// recv() constructs the message in the result it returns: one move from the channel, no copy.
+TEST(mpsc_handles, recv_moves_once_into_its_result) {
+    using courier_test::tracked;
+    tracked::reset();
+    {
+        auto [tx, rx] = courier::channel<tracked>();
+        ASSERT_TRUE(tx.send(tracked(7)).has_value());
+        const long before = tracked::counters().constructed.load();
+        auto r = rx.recv();
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(r->seq(), 7);
+        EXPECT_EQ(tracked::counters().constructed.load() - before, 1);
+        EXPECT_EQ(tracked::copies(), 0);
+        r->consume();
+        auto e = rx.try_recv();
+        ASSERT_FALSE(e.has_value());
+        EXPECT_EQ(e.error(), courier::try_recv_error::empty);
+    }
+    EXPECT_EQ(tracked::live(), 0);
+}
+
 TEST(mpsc_handles, handles_move_between_threads) {
     watchdog wd(30s, "handles moved to other threads");
     auto [tx, rx] = courier::sync_channel<int>(1);

@@ -129,6 +129,10 @@ struct is_unexpected<unexpected<E>> : std::true_type {};
 
 }  // namespace detail
 
+namespace detail {
+struct expected_access;
+}
+
 /// Holds either a value of type T or an error of type E (never neither).
 template <class T, class E>
 class expected {
@@ -362,6 +366,8 @@ class expected {
         }
     }
 
+    friend struct detail::expected_access;
+
     union {
         T value_;
         E error_;
@@ -370,6 +376,20 @@ class expected {
 };
 
 namespace detail {
+/// Lets a receive construct its message straight into the expected it returns: `r` holds an
+/// error (trivially destructible), the message is constructed at value_place(r), then
+/// value_constructed(r) says so. Until then `r` still holds its error.
+struct expected_access {
+    template <class T, class E>
+    static T* value_place(expected<T, E>& r) noexcept {
+        static_assert(std::is_trivially_destructible_v<E>);
+        return std::addressof(r.value_);
+    }
+    template <class T, class E>
+    static void value_constructed(expected<T, E>& r) noexcept {
+        r.has_value_ = true;
+    }
+};
 /// What expected<void, E> holds on success: nothing, as a value.
 struct no_value {
     friend constexpr bool operator==(no_value, no_value) noexcept { return true; }

@@ -21,6 +21,7 @@
 #include "courier/detail/channel.hpp"
 #include "courier/detail/chrono.hpp"
 #include "courier/detail/handle.hpp"
+#include "courier/detail/memory.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/time.hpp"
 #include "courier/error.hpp"
@@ -55,6 +56,67 @@ class send_awaiter;
 }  // namespace detail
 
 // ---- iterating a receiver ---------------------------------------------------------------------
+
+namespace detail {
+/// Room for one T, empty or holding one (an optional that a receive constructs into through
+/// place(), then marks full()). Copies and moves copy or move the T it holds.
+template <class T>
+class value_slot {
+  public:
+    value_slot() noexcept {}
+    value_slot(const value_slot& other) requires std::is_copy_constructible_v<T> {
+        if (other.full_) {
+            std::construct_at(place(), other.value_);
+            full_ = true;
+        }
+    }
+    value_slot(value_slot&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
+        if (other.full_) {
+            std::construct_at(place(), std::move(other.value_));
+            full_ = true;
+        }
+    }
+    value_slot& operator=(const value_slot& other) requires std::is_copy_constructible_v<T> {
+        if (this != &other) {
+            reset();
+            if (other.full_) {
+                std::construct_at(place(), other.value_);
+                full_ = true;
+            }
+        }
+        return *this;
+    }
+    value_slot& operator=(value_slot&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
+        if (this != &other) {
+            reset();
+            if (other.full_) {
+                std::construct_at(place(), std::move(other.value_));
+                full_ = true;
+            }
+        }
+        return *this;
+    }
+    ~value_slot() { reset(); }
+
+    bool has_value() const noexcept { return full_; }
+    T& operator*() noexcept { return value_; }
+    void reset() noexcept {
+        if (full_) {
+            full_ = false;
+            std::destroy_at(place());
+        }
+    }
+    /// Where a T is constructed while the slot is empty; full() then says it was.
+    T* place() noexcept { return std::addressof(value_); }
+    void full() noexcept { full_ = true; }
+
+  private:
+    union {
+        T value_;
+    };
+    bool full_ = false;
+};
+}  // namespace detail
 
 /// Input iterator over a receiver: blocking (`Try == false`, ends on disconnection) or
 /// non-blocking (`Try == true`, ends when nothing can be received now). It receives lazily, when
@@ -110,21 +172,22 @@ class basic_recv_iterator {
         if (c == nullptr) {
             return false;
         }
-        auto store = [this](T&& v) {
-            current_.emplace(std::move(v));
-            return true;
-        };
-        auto none = [](detail::op_status) { return false; };
+        detail::op_status s{};
         if constexpr (Try) {
-            return c->try_recv(store, none);
+            s = c->try_recv_into(current_.place());
         } else {
             detail::deadline dl = detail::deadline::never();
-            return c->recv(dl, store, none);
+            s = c->recv_into(dl, current_.place());
         }
+        if (s != detail::op_status::ok) {
+            return false;
+        }
+        current_.full();
+        return true;
     }
 
     const core* rx_ = nullptr;
-    mutable std::optional<T> current_;
+    mutable detail::value_slot<T> current_;
 };
 
 /// A receiver's messages as a range object: blocking (`Try == false`) or non-blocking
@@ -585,14 +648,18 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     friend struct detail::access;
 
     // Receives, blocking until `dl` at most; a try_recv (Error = try_recv_error) never blocks.
+    // The message is constructed straight into the result: one move from the channel's slot.
     template <class Error>
     expected<T, Error> recv_until(detail::deadline& dl) const {
         using result = expected<T, Error>;
+        detail::chan<T>* c = this->get();
+#if COURIER_HAS_STD_EXPECTED
+        // std::expected cannot be built in place: the flavor makes the result itself (through
+        // a dispatch that instantiates every flavor the receiver can meet).
         auto make = [](T&& v) { return result(std::in_place, std::move(v)); };
         auto fail = [](detail::op_status s) {
             return result(unexpect, detail::recv_failure<Error>(s));
         };
-        detail::chan<T>* c = this->get();
         if (c == nullptr) {
             return fail(detail::op_status::disconnected);
         }
@@ -602,6 +669,25 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
         } else {
             return c->template recv<mask>(dl, make, fail);
         }
+#else
+        result r(unexpect, detail::recv_failure<Error>(detail::op_status::disconnected));
+        if (c == nullptr) {
+            return r;
+        }
+        T* place = detail::expected_access::value_place(r);
+        detail::op_status s{};
+        if constexpr (std::is_same_v<Error, try_recv_error>) {
+            s = c->try_recv_into(place);
+        } else {
+            s = c->recv_into(dl, place);
+        }
+        if (s == detail::op_status::ok) {
+            detail::expected_access::value_constructed(r);
+        } else {
+            r.error() = detail::recv_failure<Error>(s);
+        }
+        return r;
+#endif
     }
 };
 

@@ -26,7 +26,7 @@ namespace detail {
 struct timer_factory {
     template <class T, class... Args>
     static mpmc::receiver<T> make(Args&&... args) {
-        auto* c = new chan<T>(std::in_place_type<timer_flavor<T>>, std::forward<Args>(args)...);
+        chan<T>* c = chan<T>::make_timer(std::forward<Args>(args)...);
         return access::adopt<mpmc::receiver<T>>(c);
     }
 };

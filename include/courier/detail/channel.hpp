@@ -9,21 +9,27 @@
 //   it to zero frees the channel. A weak sender becomes a strong one only while senders_ is not
 //   zero (a CAS that never revives a disconnected channel) and the receivers are still there.
 //
-// Flavor dispatch happens here and only here: every operation, and every select verb, is one
-// std::visit over the flavor variant calling the member of the same name, which every flavor has
-// (flavors/queue.hpp lists the interface). The senders pass the flavors their channel can have
-// (flavor_mask) and are dispatched over those alone (visit_some), so a T used only with unbounded
-// senders never compiles the bounded flavors' send. Nothing outside this file names a flavor.
+// Flavor dispatch happens here and only here. A channel is a chan<T> (the counts, the flavor's
+// index and a table of the flavor's functions) with its flavor after it (chan_of<T, F>), made by
+// the factories below: a program compiles only the flavors it creates channels of.
+//   - The operations every handle reaches without knowing its flavor (receive, the snapshots, the
+//     two disconnects, the free) go through the table, which is instantiated with the channel.
+//   - The senders pass the flavors their channel can have (flavor_mask) and are dispatched over
+//     those alone (visit_some): an unbounded sender calls the list's send directly.
+//   - What is generic in a caller's type (a batch receive's output, a select verb) is dispatched
+//     over the flavors in its mask, which instantiates them only where it is used.
+// Every flavor has the same member functions (flavors/queue.hpp lists the interface). Nothing
+// outside this file names a flavor.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 #include "courier/detail/config.hpp"
 #include "courier/detail/flavors/array.hpp"
@@ -38,14 +44,14 @@ namespace courier::detail {
 
 // ---- the channel ----------------------------------------------------------------------------
 
-/// Selects chan's unbounded constructor (channel() of mpsc.hpp and mpmc.hpp).
+/// Selects chan's unbounded factory (channel() of mpsc.hpp and mpmc.hpp).
 struct unbounded_t {
     explicit unbounded_t() = default;
 };
 inline constexpr unbounded_t unbounded{};
 
-/// The flavors a handle can meet, as a mask for chan's operations (bit i: the variant's
-/// alternative i). An operation called with a mask instantiates only those flavors' code: an
+/// The flavors a handle can meet, as a mask for chan's operations (bit i: the flavor of index i,
+/// flavor_index). An operation called with a mask instantiates only those flavors' code: an
 /// unbounded sender's send compiles the list's send alone.
 namespace flavor_mask {
 inline constexpr unsigned array = 1u, list = 2u, zero = 4u, timer = 8u;
@@ -55,12 +61,45 @@ inline constexpr unsigned all = array | list | zero | timer;
 template <class Kind>
 inline constexpr unsigned sender_side =
     !Kind::may_be_bounded ? list : (Kind::copyable_receiver ? array | list | zero : array | zero);
-/// Receivers keep std::visit over all four: an MPSC receiver never meets a timer, but GCC 12
-/// compiled the three-way switch into a slower unbounded receive than visit's jump table
-/// (unbounded_seq about 5 % slower in alternating runs), for 5 % less code in hello.cpp.
+/// Receivers: an MPSC receiver never meets a timer. (recv and try_recv go through the channel's
+/// table and need no mask; this one is for the batch receives.)
 template <class Kind>
-inline constexpr unsigned receiver_side = all;
+inline constexpr unsigned receiver_side = Kind::copyable_receiver ? all : array | list | zero;
 }  // namespace flavor_mask
+
+template <class T>
+class chan;
+template <class T, class F>
+class chan_of;
+
+/// A flavor's index: the bit it has in a flavor_mask, and what chan::kind() says.
+template <class F>
+inline constexpr unsigned flavor_index = ~0u;
+template <class T>
+inline constexpr unsigned flavor_index<array_flavor<T>> = 0;
+template <class T>
+inline constexpr unsigned flavor_index<list_flavor<T>> = 1;
+template <class T>
+inline constexpr unsigned flavor_index<zero_flavor<T>> = 2;
+template <class T>
+inline constexpr unsigned flavor_index<timer_flavor<T>> = 3;
+
+/// The functions of one flavor that a channel calls without knowing its flavor: one constant
+/// table per flavor and T (chan_of::table()), reached through the channel.
+template <class T>
+struct chan_ops {
+    void (*destroy)(chan<T>* c) noexcept;
+    void (*disconnect)(chan<T>& c);
+    void (*disconnect_receivers)(chan<T>& c);
+    /// Receives (blocking until `dl` at most; try_recv_into: never) by constructing the message
+    /// at `place` (one move from the channel's slot): ok, or why nothing was received.
+    op_status (*recv_into)(chan<T>& c, deadline& dl, T* place);
+    op_status (*try_recv_into)(chan<T>& c, T* place);
+    std::size_t (*len)(const chan<T>& c);
+    bool (*is_empty)(const chan<T>& c);
+    bool (*is_disconnected)(const chan<T>& c);
+    std::optional<std::size_t> (*capacity)(const chan<T>& c);
+};
 
 template <class T>
 class chan {
@@ -73,15 +112,23 @@ class chan {
 
   public:
     using value_type = T;
-    using flavors = std::variant<array_flavor<T>, list_flavor<T>, zero_flavor<T>, timer_flavor<T>>;
 
-    explicit chan(unbounded_t) : flavor_(std::in_place_type<list_flavor<T>>) {}
-    explicit chan(std::size_t capacity) : flavor_(make_bounded(capacity)) {}
+    // ---- making a channel ---------------------------------------------------------------------
 
-    /// A receive-only timer channel: it has no sender side, so the receivers alone own it.
+    /// A new unbounded channel, with one sender and one receiver counted.
+    static chan* make(unbounded_t) { return new chan_of<T, list_flavor<T>>(both_sides); }
+    /// A new bounded channel (capacity 0: rendezvous), with one sender and one receiver counted.
+    static chan* make(std::size_t capacity) {
+        if (capacity == 0) {
+            return new chan_of<T, zero_flavor<T>>(both_sides);
+        }
+        return new chan_of<T, array_flavor<T>>(both_sides, capacity);
+    }
+    /// A new receive-only timer channel: it has no sender side, so its receivers alone own it.
     template <class... Args>
-    explicit chan(std::in_place_type_t<timer_flavor<T>> tag, Args&&... args)
-        : flavor_(tag, std::forward<Args>(args)...), senders_(0), refs_(1) {}
+    static chan* make_timer(Args&&... args) {
+        return new chan_of<T, timer_flavor<T>>(receivers_only, std::forward<Args>(args)...);
+    }
 
     chan(const chan&) = delete;
     chan& operator=(const chan&) = delete;
@@ -95,15 +142,27 @@ class chan {
 
     // Mask: the flavors the calling handle can meet (flavor_mask).
     template <unsigned Mask = flavor_mask::all>
-    op_status send(T& msg, deadline& dl) {
+    COURIER_HOT op_status send(T& msg, deadline& dl) {
         return visit_some<Mask>([&](auto& f) { return f.send(msg, dl); });
     }
 
     template <unsigned Mask = flavor_mask::all>
-    op_status try_send(T& msg) {
+    COURIER_HOT op_status try_send(T& msg) {
         return visit_some<Mask>([&](auto& f) { return f.try_send(msg); });
     }
 
+    /// Receives (blocking until `dl` at most) by constructing the message at `place`, raw storage
+    /// for a T: op_status::ok, or why nothing was received (nothing constructed). If T's move
+    /// throws, nothing is constructed, the message stays in the channel and the exception
+    /// propagates.
+    COURIER_HOT op_status recv_into(deadline& dl, T* place) {
+        return ops_->recv_into(*this, dl, place);
+    }
+    /// recv_into(), never blocking.
+    COURIER_HOT op_status try_recv_into(T* place) { return ops_->try_recv_into(*this, place); }
+
+    /// The receive with the result made by the caller: make(T&&) with the message or fail(status),
+    /// blocking until `dl` at most. Dispatched over the flavors in Mask.
     template <unsigned Mask = flavor_mask::all, class Make, class Fail>
     auto recv(deadline& dl, Make&& make, Fail&& fail)
         -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
@@ -157,31 +216,23 @@ class chan {
     /// Runs a select verb: `verb(flavor, the flavor's part of state)`.
     template <class Verb>
     decltype(auto) select(select_state& state, Verb&& verb) {
-        return visit([&](auto& f) -> decltype(auto) {
+        return visit_some<flavor_mask::all>([&](auto& f) -> decltype(auto) {
             return verb(f, std::get<typename std::decay_t<decltype(f)>::select_state>(state));
         });
     }
 
     /// Stops accepting messages: senders fail from now on, blocked ones wake; buffered messages
     /// can still be received.
-    void close() {
-        visit([](auto& f) { f.disconnect(); });
-    }
+    void close() { ops_->disconnect(*this); }
 
     // ---- snapshots --------------------------------------------------------------------------
 
-    std::size_t len() const {
-        return visit([](const auto& f) { return f.len(); });
-    }
-    bool is_empty() const {
-        return visit([](const auto& f) { return f.is_empty(); });
-    }
-    bool is_disconnected() const {
-        return visit([](const auto& f) { return f.is_disconnected(); });
-    }
-    std::optional<std::size_t> capacity() const {
-        return visit([](const auto& f) { return f.capacity(); });
-    }
+    std::size_t len() const { return ops_->len(*this); }
+    bool is_empty() const { return ops_->is_empty(*this); }
+    bool is_disconnected() const { return ops_->is_disconnected(*this); }
+    std::optional<std::size_t> capacity() const { return ops_->capacity(*this); }
+    /// The flavor's index (flavor_index).
+    unsigned kind() const noexcept { return kind_; }
 
     // ---- handle counts ------------------------------------------------------------------------
 
@@ -194,7 +245,7 @@ class chan {
         // acq_rel: every earlier use of the channel happens-before the free.
         if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
-            delete this;
+            ops_->destroy(this);
         }
     }
 
@@ -227,7 +278,7 @@ class chan {
         // acq_rel: every earlier use of this handle happens-before the disconnect and the free.
         if (senders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
-            visit([](auto& f) { f.disconnect(); });
+            ops_->disconnect(*this);
             release_ref();
         }
     }
@@ -237,61 +288,80 @@ class chan {
     void release_receiver() {
         if (receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             COURIER_PERTURB();
-            visit([](auto& f) { f.disconnect_receivers(); });
+            ops_->disconnect_receivers(*this);
             release_ref();
         }
     }
 
+  protected:
+    /// Which handles a new channel starts with: a sender and a receiver, or (a timer) a receiver.
+    enum class sides : unsigned char { both, receivers_only };
+    static constexpr sides both_sides = sides::both;
+    static constexpr sides receivers_only = sides::receivers_only;
+
+    chan(const chan_ops<T>* ops, unsigned kind, sides s) noexcept
+        : ops_(ops),
+          kind_(static_cast<unsigned char>(kind)),
+          senders_(s == sides::both ? 1 : 0),
+          refs_(s == sides::both ? 2 : 1) {}
+    ~chan() = default;  // freed by its chan_of, through the table
+
   private:
     template <class F>
-    decltype(auto) visit(F&& f) {
-        return std::visit(std::forward<F>(f), flavor_);
+    COURIER_HOT F& as() noexcept {
+        return static_cast<chan_of<T, F>*>(this)->flavor;
     }
 
-    // visit() over the flavors in Mask only; the channel's flavor must be one of them (the
-    // handles' masks say which flavors a handle's channel can have).
+    // Calls f(flavor) on the channel's flavor, which must be one of those in Mask (the handles'
+    // masks say which flavors a handle's channel can have); only those are instantiated.
     template <unsigned Mask, class F>
-    decltype(auto) visit_some(F&& f) {
+    COURIER_HOT decltype(auto) visit_some(F&& f) {
         static_assert((Mask & flavor_mask::all) != 0 && (Mask & ~flavor_mask::all) == 0);
-        if constexpr (Mask == flavor_mask::all) {
-            return std::visit(std::forward<F>(f), flavor_);
-        } else if constexpr (Mask == flavor_mask::array || Mask == flavor_mask::list ||
-                             Mask == flavor_mask::zero || Mask == flavor_mask::timer) {
-            constexpr std::size_t only = Mask == flavor_mask::array  ? 0
-                                         : Mask == flavor_mask::list ? 1
-                                         : Mask == flavor_mask::zero ? 2
-                                                                     : 3;
-#if !defined(NDEBUG)
-            if (flavor_.index() != only) {
-                unreachable_flavor();
-            }
-#endif
-            return f(*std::get_if<only>(&flavor_));
+        if constexpr (Mask == flavor_mask::array) {
+            check_kind(0);
+            return f(as<array_flavor<T>>());
+        } else if constexpr (Mask == flavor_mask::list) {
+            check_kind(1);
+            return f(as<list_flavor<T>>());
+        } else if constexpr (Mask == flavor_mask::zero) {
+            check_kind(2);
+            return f(as<zero_flavor<T>>());
+        } else if constexpr (Mask == flavor_mask::timer) {
+            check_kind(3);
+            return f(as<timer_flavor<T>>());
         } else {
-            switch (flavor_.index()) {
+            switch (kind_) {
                 case 0:
                     if constexpr ((Mask & flavor_mask::array) != 0) {
-                        return f(*std::get_if<0>(&flavor_));
+                        return f(as<array_flavor<T>>());
                     }
                     break;
                 case 1:
                     if constexpr ((Mask & flavor_mask::list) != 0) {
-                        return f(*std::get_if<1>(&flavor_));
+                        return f(as<list_flavor<T>>());
                     }
                     break;
                 case 2:
                     if constexpr ((Mask & flavor_mask::zero) != 0) {
-                        return f(*std::get_if<2>(&flavor_));
+                        return f(as<zero_flavor<T>>());
                     }
                     break;
                 default:
                     if constexpr ((Mask & flavor_mask::timer) != 0) {
-                        return f(*std::get_if<3>(&flavor_));
+                        return f(as<timer_flavor<T>>());
                     }
                     break;
             }
             unreachable_flavor();
         }
+    }
+
+    void check_kind([[maybe_unused]] unsigned only) const noexcept {
+#if !defined(NDEBUG)
+        if (kind_ != only) {
+            unreachable_flavor();
+        }
+#endif
     }
 
     // A handle met a flavor its mask leaves out: a bug in the masks. Checked builds stop here;
@@ -303,18 +373,6 @@ class chan {
         std::terminate();
 #endif
     }
-    template <class F>
-    decltype(auto) visit(F&& f) const {
-        return std::visit(std::forward<F>(f), flavor_);
-    }
-
-    // Returns a prvalue, so the (immovable) flavor is constructed directly in flavor_.
-    static flavors make_bounded(std::size_t capacity) {
-        if (capacity == 0) {
-            return flavors(std::in_place_type<zero_flavor<T>>);
-        }
-        return flavors(std::in_place_type<array_flavor<T>>, capacity);
-    }
 
     void acquire(sync::atomic<std::size_t>& count) noexcept {
         // relaxed: a new handle is made from an existing one, which keeps the channel alive.
@@ -324,10 +382,62 @@ class chan {
         }
     }
 
-    flavors flavor_;
-    sync::atomic<std::size_t> senders_{1};
+    const chan_ops<T>* ops_;
+    unsigned char kind_;
+    sync::atomic<std::size_t> senders_;
     sync::atomic<std::size_t> receivers_{1};
-    sync::atomic<std::size_t> refs_{2};  // a side with strong handles, or a weak sender: one each
+    sync::atomic<std::size_t> refs_;  // a side with strong handles, or a weak sender: one each
+};
+
+/// The flavor of a chan_of, as its first base: the flavor lies at the start of the channel's
+/// memory and chan<T>'s counts after it.
+template <class F>
+struct flavor_box {
+    template <class... Args>
+    explicit flavor_box(Args&&... args) : flavor(std::forward<Args>(args)...) {}
+    F flavor;
+};
+
+/// A channel of flavor F: the flavor, then chan<T>'s state.
+template <class T, class F>
+class chan_of final : public flavor_box<F>, public chan<T> {
+  public:
+    template <class... Args>
+    explicit chan_of(typename chan<T>::sides s, Args&&... args)
+        : flavor_box<F>(std::forward<Args>(args)...), chan<T>(table(), flavor_index<F>, s) {}
+
+  private:
+    static F& of(chan<T>& c) noexcept { return static_cast<chan_of&>(c).flavor; }
+    static const F& of(const chan<T>& c) noexcept { return static_cast<const chan_of&>(c).flavor; }
+
+    static const chan_ops<T>* table() noexcept {
+        static constexpr chan_ops<T> ops{
+            [](chan<T>* c) noexcept { delete static_cast<chan_of*>(c); },
+            [](chan<T>& c) { of(c).disconnect(); },
+            [](chan<T>& c) { of(c).disconnect_receivers(); },
+            [](chan<T>& c, deadline& dl, T* place) {
+                return of(c).recv(dl, construct_at{place}, pass_status{});
+            },
+            [](chan<T>& c, T* place) { return of(c).try_recv(construct_at{place}, pass_status{}); },
+            [](const chan<T>& c) { return of(c).len(); },
+            [](const chan<T>& c) { return of(c).is_empty(); },
+            [](const chan<T>& c) { return of(c).is_disconnected(); },
+            [](const chan<T>& c) { return of(c).capacity(); },
+        };
+        return &ops;
+    }
+
+    // The make and fail of recv_into: the message constructed at a place, the status passed on.
+    struct construct_at {
+        T* place;
+        op_status operator()(T&& v) const {
+            ::new (static_cast<void*>(place)) T(std::move(v));
+            return op_status::ok;
+        }
+    };
+    struct pass_status {
+        op_status operator()(op_status s) const noexcept { return s; }
+    };
 };
 
 }  // namespace courier::detail

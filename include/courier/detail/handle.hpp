@@ -55,11 +55,11 @@ struct access {
         return Handle(c);
     }
 
-    /// A new channel, chan<T>(args...), with its first sender and receiver (for channel() and
-    /// sync_channel()).
+    /// A new channel, chan<T>::make(args...), with its first sender and receiver (for channel()
+    /// and sync_channel()).
     template <class Tx, class Rx, class T, class... Args>
     static std::pair<Tx, Rx> open(Args&&... args) {
-        auto* c = new chan<T>(std::forward<Args>(args)...);
+        chan<T>* c = chan<T>::make(std::forward<Args>(args)...);
         return {adopt<Tx>(c), adopt<Rx>(c)};
     }
 };
