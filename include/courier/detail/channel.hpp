@@ -72,7 +72,7 @@ class chan;
 template <class T, class F>
 class chan_of;
 
-/// A flavor's index: the bit it has in a flavor_mask, and what chan::kind() says.
+/// A flavor's index: the bit it has in a flavor_mask, and the kind_ a channel of it records.
 template <class F>
 inline constexpr unsigned flavor_index = ~0u;
 template <class T>
@@ -237,8 +237,6 @@ class chan {
     bool is_empty() const { return ops_->is_empty(*this); }
     bool is_disconnected() const { return ops_->is_disconnected(*this); }
     std::optional<std::size_t> capacity() const { return ops_->capacity(*this); }
-    /// The flavor's index (flavor_index).
-    unsigned kind() const noexcept { return kind_; }
 
     // ---- handle counts ------------------------------------------------------------------------
 
@@ -313,6 +311,14 @@ class chan {
     ~chan() = default;  // freed by its chan_of, through the table
 
   private:
+    /// The flavor whose bit in a flavor_mask is Bit.
+    template <unsigned Bit>
+    using flavor_of_bit =
+        std::conditional_t<Bit == flavor_mask::array, array_flavor<T>,
+                           std::conditional_t<Bit == flavor_mask::list, list_flavor<T>,
+                                              std::conditional_t<Bit == flavor_mask::zero,
+                                                                 zero_flavor<T>, timer_flavor<T>>>>;
+
     template <class F>
     COURIER_HOT F& as() noexcept {
         return static_cast<chan_of<T, F>*>(this)->flavor;
@@ -323,31 +329,23 @@ class chan {
     template <unsigned Mask, class F>
     COURIER_HOT decltype(auto) visit_some(F&& f) {
         static_assert((Mask & flavor_mask::all) != 0 && (Mask & ~flavor_mask::all) == 0);
-        if constexpr (Mask == flavor_mask::array) {
-            check_kind(0);
-            return f(as<array_flavor<T>>());
-        } else if constexpr (Mask == flavor_mask::list) {
-            check_kind(1);
-            return f(as<list_flavor<T>>());
-        } else if constexpr (Mask == flavor_mask::zero) {
-            check_kind(2);
-            return f(as<zero_flavor<T>>());
-        } else if constexpr (Mask == flavor_mask::timer) {
-            check_kind(3);
-            return f(as<timer_flavor<T>>());
+        if constexpr ((Mask & (Mask - 1)) == 0) {  // one flavor: a direct call
+            using only = flavor_of_bit<Mask>;
+            check_kind(flavor_index<only>);
+            return f(as<only>());
         } else {
             switch (kind_) {
-                case 0:
+                case flavor_index<array_flavor<T>>:
                     if constexpr ((Mask & flavor_mask::array) != 0) {
                         return f(as<array_flavor<T>>());
                     }
                     break;
-                case 1:
+                case flavor_index<list_flavor<T>>:
                     if constexpr ((Mask & flavor_mask::list) != 0) {
                         return f(as<list_flavor<T>>());
                     }
                     break;
-                case 2:
+                case flavor_index<zero_flavor<T>>:
                     if constexpr ((Mask & flavor_mask::zero) != 0) {
                         return f(as<zero_flavor<T>>());
                     }
