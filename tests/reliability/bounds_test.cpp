@@ -5,7 +5,8 @@
 //     during 10^5 sends and receives, single-threaded and with a blocked partner thread, nor
 //     during timed operations that time out;
 //   - an unbounded channel gives its memory back as it is consumed: after a drain the live bytes
-//     are back at the baseline of an empty channel, and dropping both ends frees everything.
+//     are back at the baseline of an empty channel, and dropping both ends frees everything;
+//   - batch receives (runs of every length, mixed with single receives) give the blocks back too.
 // Time:
 //   - 10 000 timed operations with 1 ms deadlines racing sends on other threads: never early
 //     (elapsed >= the timeout, on the caller's clock), and no message lost or duplicated;
@@ -16,6 +17,7 @@
 #include <courier/courier.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -224,6 +226,82 @@ TEST(MemoryBound, UnboundedReturnsToBaselineAfterDrain) {
     unbounded_returns_to_baseline([] { return courier::channel<payload>(); }, "channel");
     unbounded_returns_to_baseline([] { return courier::mpmc::channel<payload>(); },
                                   "mpmc::channel");
+}
+
+// Batch receives give an unbounded channel's blocks back like single receives do, whatever mix of
+// runs (which end inside a block or at its end) and single receives consumed each block: a block
+// whose read marks a run left incomplete would never be freed, and the live bytes would grow by a
+// block every few dozen messages. Then the same with a producer running, so that runs meet slots
+// still being written and blocks being installed.
+template <class Make>
+void unbounded_batches_return_to_baseline(Make make, const char* name) {
+    const std::int64_t empty_process = alloc::live_bytes();
+    {
+        auto ch = make();
+        auto& tx = ch.first;
+        auto& rx = ch.second;
+        ASSERT_TRUE(tx.send(payload{0}).has_value());
+        ASSERT_TRUE(rx.try_recv().has_value());
+        const std::int64_t baseline = alloc::live_bytes();
+        alloc::reset_max();
+        constexpr std::array<std::size_t, 9> sizes = {1, 2, 3, 5, 7, 30, 31, 32, 64};
+        std::array<payload, 64> buf{};
+        std::uint64_t next = 0;
+        auto take = [&](std::size_t round, bool blocking) {
+            const std::size_t max = sizes[round % sizes.size()];
+            std::size_t got = 0;
+            if (round % 4 == 3) {
+                auto r = rx.try_recv();  // a single receive between runs
+                if (r) {
+                    buf[0] = *r;
+                    got = 1;
+                }
+            } else if (blocking) {
+                auto r = rx.recv_many(buf.begin(), max);
+                EXPECT_TRUE(r.has_value());
+                got = r.value_or(0);
+            } else {
+                got = rx.try_recv_many(buf.begin(), max);
+            }
+            for (std::size_t i = 0; i < got; ++i) {
+                EXPECT_EQ(buf[i].value, next) << name << ": out of order";
+                ++next;
+            }
+            return got;
+        };
+        for (int i = 0; i < round_trips; ++i) {
+            ASSERT_TRUE(tx.send(payload{static_cast<std::uint64_t>(i)}).has_value());
+        }
+        for (std::size_t round = 0; next < round_trips; ++round) {
+            take(round, false);
+        }
+        const auto block = static_cast<std::int64_t>(alloc::max_request());
+        const std::int64_t spares = std::max(block, std::min(8 * block, std::int64_t{16} << 10));
+        EXPECT_LE(alloc::live_bytes() - baseline, spares)
+            << name << ": blocks drained by batches were not given back";
+
+        next = 0;
+        std::thread producer([&tx] {
+            for (int i = 0; i < round_trips; ++i) {
+                if (!tx.send(payload{static_cast<std::uint64_t>(i)})) {
+                    return;
+                }
+            }
+        });
+        for (std::size_t round = 0; next < round_trips; ++round) {
+            take(round, round % 4 != 3);
+        }
+        producer.join();
+        EXPECT_LE(alloc::live_bytes() - baseline, spares)
+            << name << ": blocks drained by batches beside a producer were not given back";
+    }
+    EXPECT_EQ(alloc::live_bytes(), empty_process) << name << ": the channel was not freed entirely";
+}
+
+TEST(MemoryBound, UnboundedBatchesReturnToBaseline) {
+    unbounded_batches_return_to_baseline([] { return courier::channel<payload>(); }, "channel");
+    unbounded_batches_return_to_baseline([] { return courier::mpmc::channel<payload>(); },
+                                         "mpmc::channel");
 }
 
 // Whichever side goes last frees the channel, also when both sides go concurrently.

@@ -69,6 +69,9 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     static constexpr std::size_t destroy_bit = 4;
     static constexpr std::size_t hole_bit = 8;
     static constexpr std::size_t rest_bit = 16;  // read, and so is every later slot of the block
+    // Bits from run_shift up: a batch read this slot and the next (run - 1) slots of the block.
+    static constexpr std::size_t run_shift = 5;
+    static_assert((std::size_t{1} << run_shift) > rest_bit);
 
     struct block;
     struct slot;
@@ -122,8 +125,10 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
 
         // True once every slot from `start` to `end` (excluded) has been read: then nobody else
         // touches `b` again, and the caller frees it (free_block). Otherwise leaves a DESTROY mark
-        // on the first unread slot, whose reader calls destroy() again from the slot after it. A
-        // slot marked REST ends the walk: a batch read it and every later slot.
+        // on the first unread slot, whose reader calls destroy() again from the slot after it (a
+        // batch, from the slot after its run). A slot marked REST ends the walk: a batch read it
+        // and every later slot. A slot with a run length is the first of a batch's run, which
+        // marks only that slot: the walk skips the rest of the run.
         static bool destroy(block* b, std::size_t start, std::size_t end = block_cap - 1) noexcept {
             // The last slot is not checked: its reader is the one that started the destruction.
             for (std::size_t i = start; i < end; ++i) {
@@ -137,6 +142,9 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                 }
                 if ((st & read_bit) == 0) {
                     return false;  // that slot's reader will continue
+                }
+                if (const std::size_t run = st >> run_shift; run > 1) {
+                    i += run - 1;
                 }
             }
             COURIER_PERTURB();
@@ -343,8 +351,14 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     /// A batch receive's run (queue_flavor::try_recv_many; only when nothing can throw): claims
     /// up to `max` messages of the head block with one CAS on head, after sink.prepare(k) for the k
     /// it is about to claim (a run ends at the block's end); moves them into the sink in order as
-    /// their senders finish writing, marking each slot read. Returns k; 0 when the channel is
-    /// empty or a block is being installed (start_recv() handles those).
+    /// their senders finish writing, then marks the whole run read with one RMW on its first slot.
+    /// Returns k; 0 when the channel is empty or a block is being installed (start_recv() handles
+    /// those).
+    ///
+    /// One mark per run rather than one per slot: a receiver that keeps up with its sender reads
+    /// the cache line the sender is writing, and a read mark (a locked RMW) on each slot took
+    /// that line from the sender once per message; with one unbounded sender, recv_many was then
+    /// slower than a loop of recv.
     template <class Sink>
     std::size_t recv_run(Sink& sink, std::size_t max) {
         static_assert(!throwing_move);
@@ -383,23 +397,30 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                     slot& s = blk->slots[i];
                     s.wait_write();
                     sink.put(std::move(*s.get()));
-                    if (to_end) {
-                        std::destroy_at(s.get());
-                    } else {
-                        finish_read(token{blk, i});
-                    }
+                    std::destroy_at(s.get());
                 }
-                if (to_end) {
-                    // The run took the block's last slot, so it frees the block (as the reader of
-                    // that slot does in release_read()): one REST mark on its first slot stands for
-                    // the read marks of the whole run, then the slots before it are checked.
-                    if (k > 1) {
-                        blk->slots[offset].state.fetch_or(read_bit | rest_bit,
-                                                          std::memory_order_acq_rel);
+                if (!to_end) {
+                    // Read marks for the run: READ and the run's length on its first slot. A walk
+                    // that found that slot unread left a DESTROY mark there and stopped: go on
+                    // freeing the block after the run.
+                    const std::size_t read = read_bit | (k > 1 ? k << run_shift : 0);
+                    if (blk->slots[offset].state.fetch_or(read, std::memory_order_acq_rel) &
+                        destroy_bit) {
+                        if (block::destroy(blk, offset + k)) {
+                            free_block(blk);
+                        }
                     }
-                    if (block::destroy(blk, 0, offset)) {
-                        free_block(blk);
-                    }
+                    return k;
+                }
+                // The run took the block's last slot, so it frees the block (as the reader of
+                // that slot does in release_read()): one REST mark on its first slot stands for
+                // the read marks of the whole run, then the slots before it are checked.
+                if (k > 1) {
+                    blk->slots[offset].state.fetch_or(read_bit | rest_bit,
+                                                      std::memory_order_acq_rel);
+                }
+                if (block::destroy(blk, 0, offset)) {
+                    free_block(blk);
                 }
                 return k;
             }
