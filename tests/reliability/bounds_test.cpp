@@ -160,6 +160,25 @@ TEST(MemoryBound, RendezvousAllocatesNothingAfterConstruction) {
 
 // ---- unbounded: back to the baseline after a drain --------------------------------------------
 
+// The baseline of an unbounded channel: its live bytes once it has carried one message (its first
+// block is installed). Resets the largest-allocation record.
+template <class Tx, class Rx>
+std::int64_t carried_one(Tx& tx, Rx& rx) {
+    EXPECT_TRUE(tx.send(payload{0}).has_value());
+    EXPECT_TRUE(rx.try_recv().has_value());
+    const std::int64_t baseline = alloc::live_bytes();
+    alloc::reset_max();
+    return baseline;
+}
+
+// What a drained unbounded channel may hold besides its block in use: its spare blocks (kept for
+// the next blocks a sender needs), at most 8 blocks and about 16 KiB, however large the burst was
+// (a block is the largest allocation of the channel).
+std::int64_t spares_allowance() {
+    const auto block = static_cast<std::int64_t>(alloc::max_request());
+    return std::max(block, std::min(8 * block, std::int64_t{16} << 10));
+}
+
 template <class Make>
 void unbounded_returns_to_baseline(Make make, const char* name) {
     const std::int64_t empty_process = alloc::live_bytes();
@@ -167,11 +186,7 @@ void unbounded_returns_to_baseline(Make make, const char* name) {
         auto ch = make();  // not a structured binding: Clang 14 cannot capture bindings
         auto& tx = ch.first;
         auto& rx = ch.second;
-        // The baseline: a channel that has carried one message (its first block is installed).
-        ASSERT_TRUE(tx.send(payload{0}).has_value());
-        ASSERT_TRUE(rx.try_recv().has_value());
-        const std::int64_t baseline = alloc::live_bytes();
-        alloc::reset_max();
+        const std::int64_t baseline = carried_one(tx, rx);
 
         for (int i = 0; i < round_trips; ++i) {
             ASSERT_TRUE(tx.send(payload{static_cast<std::uint64_t>(i)}).has_value());
@@ -192,11 +207,7 @@ void unbounded_returns_to_baseline(Make make, const char* name) {
             static_cast<long long>(drained - empty_process),
             static_cast<unsigned long long>(alloc::max_request()));
         EXPECT_GT(peak - baseline, 0);
-        // The drained channel keeps its block in use and at most its spare blocks (kept for the
-        // next blocks a sender needs): at most 8 blocks and about 16 KiB, however large the burst
-        // was (a block is the largest allocation of the channel).
-        const auto block = static_cast<std::int64_t>(alloc::max_request());
-        const std::int64_t spares = std::max(block, std::min(8 * block, std::int64_t{16} << 10));
+        const std::int64_t spares = spares_allowance();
         EXPECT_LE(drained - baseline, spares) << "the drained channel holds more than its spares";
 
         // Concurrently: a producer and this thread draining as it goes.
@@ -240,10 +251,7 @@ void unbounded_batches_return_to_baseline(Make make, const char* name) {
         auto ch = make();
         auto& tx = ch.first;
         auto& rx = ch.second;
-        ASSERT_TRUE(tx.send(payload{0}).has_value());
-        ASSERT_TRUE(rx.try_recv().has_value());
-        const std::int64_t baseline = alloc::live_bytes();
-        alloc::reset_max();
+        const std::int64_t baseline = carried_one(tx, rx);
         constexpr std::array<std::size_t, 9> sizes = {1, 2, 3, 5, 7, 30, 31, 32, 64};
         std::array<payload, 64> buf{};
         std::uint64_t next = 0;
@@ -275,8 +283,7 @@ void unbounded_batches_return_to_baseline(Make make, const char* name) {
         for (std::size_t round = 0; next < round_trips; ++round) {
             take(round, false);
         }
-        const auto block = static_cast<std::int64_t>(alloc::max_request());
-        const std::int64_t spares = std::max(block, std::min(8 * block, std::int64_t{16} << 10));
+        const std::int64_t spares = spares_allowance();
         EXPECT_LE(alloc::live_bytes() - baseline, spares)
             << name << ": blocks drained by batches were not given back";
 
