@@ -161,14 +161,14 @@ TEST(MemoryBound, RendezvousAllocatesNothingAfterConstruction) {
 // ---- unbounded: back to the baseline after a drain --------------------------------------------
 
 // The baseline of an unbounded channel: its live bytes once it has carried one message (its first
-// block is installed). Resets the largest-allocation record.
+// block is installed), into `baseline`. Resets the largest-allocation record. Callers return when
+// it failed (HasFatalFailure; ASSERT_NO_FATAL_FAILURE would allocate inside the measured scope).
 template <class Tx, class Rx>
-std::int64_t carried_one(Tx& tx, Rx& rx) {
-    EXPECT_TRUE(tx.send(payload{0}).has_value());
-    EXPECT_TRUE(rx.try_recv().has_value());
-    const std::int64_t baseline = alloc::live_bytes();
+void carried_one(Tx& tx, Rx& rx, std::int64_t& baseline) {
+    ASSERT_TRUE(tx.send(payload{0}).has_value());
+    ASSERT_TRUE(rx.try_recv().has_value());
+    baseline = alloc::live_bytes();
     alloc::reset_max();
-    return baseline;
 }
 
 // What a drained unbounded channel may hold besides its block in use: its spare blocks (kept for
@@ -186,7 +186,11 @@ void unbounded_returns_to_baseline(Make make, const char* name) {
         auto ch = make();  // not a structured binding: Clang 14 cannot capture bindings
         auto& tx = ch.first;
         auto& rx = ch.second;
-        const std::int64_t baseline = carried_one(tx, rx);
+        std::int64_t baseline = 0;
+        carried_one(tx, rx, baseline);
+        if (::testing::Test::HasFatalFailure()) {
+            return;
+        }
 
         for (int i = 0; i < round_trips; ++i) {
             ASSERT_TRUE(tx.send(payload{static_cast<std::uint64_t>(i)}).has_value());
@@ -251,7 +255,11 @@ void unbounded_batches_return_to_baseline(Make make, const char* name) {
         auto ch = make();
         auto& tx = ch.first;
         auto& rx = ch.second;
-        const std::int64_t baseline = carried_one(tx, rx);
+        std::int64_t baseline = 0;
+        carried_one(tx, rx, baseline);
+        if (::testing::Test::HasFatalFailure()) {
+            return;
+        }
         constexpr std::array<std::size_t, 9> sizes = {1, 2, 3, 5, 7, 30, 31, 32, 64};
         std::array<payload, 64> buf{};
         std::uint64_t next = 0;
