@@ -1142,6 +1142,54 @@ TEST(selector, indices_and_completion) {
     EXPECT_EQ(op.recv(a.second), recv_result(13));
 }
 
+TEST(selector, moves_keep_the_operations_and_free_each_once) {
+    watchdog wd(30s, "moved selectors");
+    std::vector<std::pair<int_tx, int_rx>> chans;
+    for (int i = 0; i < 9; ++i) {
+        chans.push_back(make_channel(i % 3 == 0 ? std::optional<std::size_t>() : 2));
+    }
+#if !COURIER_TEST_SANITIZED
+    const long allocations_before = live_allocations.load();
+#endif
+    {
+        courier::selector a;
+        for (std::size_t i = 0; i < 6; ++i) {  // past the first growth of its arrays
+            EXPECT_EQ(a.recv(chans[i].second), i);
+        }
+        courier::selector b(std::move(a));
+        EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty
+        EXPECT_EQ(b.size(), 6u);
+        courier::selector c;
+        c.recv(chans[6].second);
+        c.recv(chans[7].second);
+        c = std::move(b);  // c's own two operations are freed here
+        EXPECT_EQ(c.size(), 6u);
+        EXPECT_EQ(c.send(chans[8].first), 6u);
+        ASSERT_TRUE(chans[8].first.send(80).has_value());  // full: the send is not ready
+        ASSERT_TRUE(chans[8].first.send(81).has_value());
+        ASSERT_TRUE(chans[4].first.send(44).has_value());
+        {
+            auto op = c.select();
+            ASSERT_EQ(op.index(), 4u);
+            EXPECT_EQ(op.recv(chans[4].second), recv_result(44));
+        }
+        EXPECT_EQ(chans[8].second.try_recv(), try_result(80));
+        {
+            auto op = c.select();  // only the send is ready now
+            ASSERT_EQ(op.index(), 6u);
+            EXPECT_TRUE(op.send(chans[8].first, 88).has_value());
+        }
+        EXPECT_EQ(chans[8].second.try_recv(), try_result(81));
+        EXPECT_EQ(chans[8].second.try_recv(), try_result(88));
+        a = std::move(c);  // a moved-from selector takes operations again
+        EXPECT_EQ(a.size(), 7u);
+        EXPECT_EQ(a.recv(chans[7].second), 7u);
+    }
+#if !COURIER_TEST_SANITIZED
+    EXPECT_EQ(live_allocations.load(), allocations_before) << "a moved selector leaked";
+#endif
+}
+
 TEST(selector, rendezvous_operations) {
     watchdog wd(30s, "selector on a rendezvous channel");
     auto c = make_channel(0);

@@ -18,7 +18,6 @@
 // courier::selector is the same for a list of operations known only at run time.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdio>
 #include <exception>
@@ -28,7 +27,6 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 #include "courier/detail/channel.hpp"
 #include "courier/detail/chrono.hpp"
@@ -232,9 +230,9 @@ std::size_t select(Arms&&... arms) {
     constexpr std::size_t n_ops = sizeof...(Arms) - n_wait;
 
     auto all = std::forward_as_tuple(arms...);
-    std::array<detail::select_op*, n_ops == 0 ? 1 : n_ops> ops{};
-    std::array<std::size_t, n_ops == 0 ? 1 : n_ops> arm_of{};  // op index -> arm index
-    std::array<std::size_t, n_ops == 0 ? 1 : n_ops> order{};
+    detail::select_op* ops[n_ops == 0 ? 1 : n_ops] = {};
+    std::size_t arm_of[n_ops == 0 ? 1 : n_ops] = {};  // op index -> arm index
+    std::size_t order[n_ops == 0 ? 1 : n_ops] = {};
     std::size_t wait_index = sizeof...(Arms);
     detail::deadline dl = detail::deadline::never();
     bool nonblocking = false;
@@ -263,7 +261,7 @@ std::size_t select(Arms&&... arms) {
     }
 
     for (;;) {
-        const auto picked = detail::run_select(ops.data(), order.data(), n_ops, dl, nonblocking);
+        const auto picked = detail::run_select(ops, order, n_ops, dl, nonblocking);
         std::size_t fired = wait_index;
         if (picked) {
             fired = arm_of[*picked];
@@ -342,7 +340,18 @@ class selector {
     selector(const selector&) = delete;
     selector& operator=(const selector&) = delete;
     selector(selector&&) noexcept = default;
-    selector& operator=(selector&&) noexcept = default;
+    selector& operator=(selector&& o) noexcept {
+        selector gone(std::move(*this));
+        ops_ = std::move(o.ops_);
+        is_send_ = std::move(o.is_send_);
+        order_ = std::move(o.order_);
+        return *this;
+    }
+    ~selector() {
+        for (std::size_t i = 0; i < ops_.size(); ++i) {
+            delete ops_[i];
+        }
+    }
 
     /// Adds a receive on `rx`; returns the operation's index.
     template <class Rx>
@@ -412,8 +421,11 @@ class selector {
     friend class selected_operation;
 
     std::size_t add(detail::owner<detail::select_op> op, bool is_send) {
-        ops_.push_back(std::move(op));
-        raw_.push_back(ops_.back().get());
+        // Room first, so that the pushes cannot throw: an operation is in all three or in none.
+        ops_.reserve(ops_.size() + 1);
+        is_send_.reserve(ops_.size() + 1);
+        order_.reserve(ops_.size() + 1);
+        ops_.push_back(op.release());
         is_send_.push_back(is_send);
         order_.push_back(0);
         return ops_.size() - 1;
@@ -423,14 +435,14 @@ class selector {
         if (ops_.empty()) {
             throw std::invalid_argument("courier::selector: no operation to select from");
         }
-        return detail::run_select(raw_.data(), order_.data(), raw_.size(), dl, nonblocking);
+        return detail::run_select(ops_.data(), order_.data(), ops_.size(), dl, nonblocking);
     }
 
     std::optional<std::size_t> pick_ready(detail::deadline& dl, bool nonblocking) {
         if (ops_.empty()) {
             throw std::invalid_argument("courier::selector: no operation to select from");
         }
-        return detail::run_ready(raw_.data(), order_.data(), raw_.size(), dl, nonblocking);
+        return detail::run_ready(ops_.data(), order_.data(), ops_.size(), dl, nonblocking);
     }
 
     std::optional<selected_operation> wrap(std::optional<std::size_t> i) {
@@ -440,10 +452,9 @@ class selector {
         return selected_operation(this, *i);
     }
 
-    std::vector<detail::owner<detail::select_op>> ops_;
-    std::vector<detail::select_op*> raw_;
-    std::vector<bool> is_send_;
-    std::vector<std::size_t> order_;
+    detail::pod_vector<detail::select_op*> ops_;  // owned: deleted with the selector
+    detail::pod_vector<bool> is_send_;
+    detail::pod_vector<std::size_t> order_;
 };
 
 template <class Rx>
@@ -454,7 +465,7 @@ selected_operation::recv(const Rx& rx) {
     if (sel_ == nullptr || sel_->is_send_[index_]) {
         throw std::invalid_argument("courier::selected_operation::recv: the operation is a send");
     }
-    auto* op = static_cast<detail::recv_op<T>*>(sel_->raw_[index_]);
+    auto* op = static_cast<detail::recv_op<T>*>(sel_->ops_[index_]);
     if (op->channel() != detail::access::chan_of(rx)) {
         throw std::invalid_argument(
             "courier::selected_operation::recv: not the receiver this operation was added for");
@@ -473,7 +484,7 @@ selected_operation::send(const Tx& tx, V&& value) {
         throw std::invalid_argument(
             "courier::selected_operation::send: the operation is a receive");
     }
-    auto* op = static_cast<detail::send_op<T>*>(sel_->raw_[index_]);
+    auto* op = static_cast<detail::send_op<T>*>(sel_->ops_[index_]);
     if (op->channel() != detail::access::chan_of(tx)) {
         throw std::invalid_argument(
             "courier::selected_operation::send: not the sender this operation was added for");

@@ -1,10 +1,12 @@
 // What courier needs of <memory>, without all of <memory> (about 5 500 lines that every
 // translation unit including courier would parse, for shared_ptr, the uninitialized algorithms and
 // more that courier never uses): std::construct_at, std::destroy_at and std::addressof, which
-// libstdc++ keeps in <bits/stl_construct.h> (with any other standard library: <memory>), and
-// owner<T>, an owner of one heap object in place of std::unique_ptr<T>.
+// libstdc++ keeps in <bits/stl_construct.h> (with any other standard library: <memory>),
+// owner<T>, an owner of one heap object in place of std::unique_ptr<T>, and pod_vector<T>, a
+// growable array of plain values in place of std::vector<T> (whose header is about 3 600 lines).
 #pragma once
 
+#include <cstddef>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -53,5 +55,73 @@ template <class T, class... Args>
 owner<T> make_owner(Args&&... args) {
     return owner<T>(new T(std::forward<Args>(args)...));
 }
+
+/// A growable array of trivially copyable values (pointers, indices, flags): what the run-time
+/// selector and the deadline helper need of std::vector. Move-only. reserve() and push_back()
+/// throw std::bad_alloc and then leave the array as it was; nothing else throws.
+template <class T>
+class pod_vector {
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
+  public:
+    pod_vector() noexcept = default;
+    pod_vector(pod_vector&& o) noexcept
+        : data_(std::exchange(o.data_, nullptr)),
+          size_(std::exchange(o.size_, 0)),
+          capacity_(std::exchange(o.capacity_, 0)) {}
+    pod_vector& operator=(pod_vector&& o) noexcept {
+        pod_vector gone(std::move(*this));
+        data_ = std::exchange(o.data_, nullptr);
+        size_ = std::exchange(o.size_, 0);
+        capacity_ = std::exchange(o.capacity_, 0);
+        return *this;
+    }
+    pod_vector(const pod_vector&) = delete;
+    pod_vector& operator=(const pod_vector&) = delete;
+    ~pod_vector() { ::operator delete(data_); }
+
+    /// Room for at least `n` values without another allocation (doubling from 4).
+    void reserve(std::size_t n) {
+        if (n <= capacity_) {
+            return;
+        }
+        std::size_t capacity = capacity_ == 0 ? 4 : capacity_;
+        while (capacity < n) {
+            if (capacity > static_cast<std::size_t>(-1) / (2 * sizeof(T))) {
+                throw std::bad_alloc();
+            }
+            capacity *= 2;
+        }
+        T* p = static_cast<T*>(::operator new(capacity * sizeof(T)));
+        for (std::size_t i = 0; i < size_; ++i) {
+            ::new (static_cast<void*>(p + i)) T(data_[i]);
+        }
+        ::operator delete(data_);
+        data_ = p;
+        capacity_ = capacity;
+    }
+    void push_back(T v) {
+        if (size_ == capacity_) {
+            reserve(size_ + 1);
+        }
+        ::new (static_cast<void*>(data_ + size_)) T(v);
+        ++size_;
+    }
+    void pop_back() noexcept { --size_; }
+
+    T* data() noexcept { return data_; }
+    const T* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    T& front() noexcept { return data_[0]; }
+    T& back() noexcept { return data_[size_ - 1]; }
+
+  private:
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
 
 }  // namespace courier::detail

@@ -17,6 +17,9 @@
 
 namespace courier::detail {
 
+class stop_guard;  // wait/stop.hpp
+class waiter;      // wait/waiter.hpp
+
 using clock = std::chrono::steady_clock;
 using deadline_t = std::optional<clock::time_point>;  // nullopt: wait forever
 
@@ -100,9 +103,12 @@ class deadline {
 
     /// This deadline, also giving up once a stop is requested on `st`, which must outlive the
     /// result (it is the caller's argument). A token that can never be stopped changes nothing.
+    /// (A template, so that stop_guard, which includes this header, is complete where it is used.)
+    template <class Guard = stop_guard>
     deadline with_stop(const std::stop_token& st) && noexcept {
         if (st.stop_possible()) {
             stop_ = &st;
+            watch_ = &Guard::template watch<>;
         }
         return *this;
     }
@@ -126,6 +132,9 @@ class deadline {
     const deadline_t& steady() const noexcept { return steady_; }
     /// The stop token to watch while waiting, or nullptr.
     const std::stop_token* stop_token() const noexcept { return stop_; }
+    /// How a wait watches stop_token() (stop_guard::watch), or nullptr without a stop token.
+    using stop_watch_fn = void (*)(stop_guard&, const std::stop_token&, waiter&) noexcept;
+    stop_watch_fn stop_watch() const noexcept { return watch_; }
 
   private:
     deadline() = default;
@@ -138,6 +147,7 @@ class deadline {
     const void* user_ = nullptr;
     bool (*refresh_)(const void*, deadline_t&) = nullptr;
     const std::stop_token* stop_ = nullptr;
+    stop_watch_fn watch_ = nullptr;
 };
 
 /// A timer period as a steady_clock duration: zero or negative stays zero, anything from

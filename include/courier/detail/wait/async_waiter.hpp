@@ -33,9 +33,9 @@
 #include <cstdio>
 #include <exception>
 #include <thread>
-#include <vector>
 
 #include "courier/detail/backoff.hpp"
+#include "courier/detail/memory.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
 #include "courier/detail/wait/resume.hpp"
@@ -352,7 +352,7 @@ class deadline_service {
     }
 
     sync::mutex mutex_;
-    std::vector<async_waiter*> heap_;
+    pod_vector<async_waiter*> heap_;
     thread_parker parker_;
     std::thread thread_;
     bool stopping_ = false;

@@ -11,7 +11,7 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <new>
 #include <stop_token>
 
 #include "courier/detail/sync.hpp"
@@ -26,19 +26,35 @@ class stop_guard {
     /// Watches `dl`'s stop token, if it has one, for `w`. A stop already requested completes `w`
     /// at once.
     stop_guard(const deadline& dl, waiter& w) noexcept {
-        if (const std::stop_token* st = dl.stop_token()) {
-            callback_.emplace(*st, select_and_wake{&w, sel_stopped});
+        // Through the function that deadline::with_stop() recorded: a program that never passes
+        // a stop token compiles no std::stop_callback (its constructor, destructor and callback
+        // are a fifth of the functions a small program instantiates for one channel).
+        if (const auto watch = dl.stop_watch()) {
+            watch(*this, *dl.stop_token(), w);
         }
     }
 
     /// Watches `st` for `w`: a stop request completes `w` with `selection` (select's on_stop arm
     /// passes its operation's id).
     stop_guard(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
-        callback_.emplace(st, select_and_wake{&w, selection});
+        attach(st, w, selection);
     }
 
     stop_guard(const stop_guard&) = delete;
     stop_guard& operator=(const stop_guard&) = delete;
+
+    /// Waits for a callback running on another thread (std::stop_callback's destructor).
+    ~stop_guard() {
+        if (detach_ != nullptr) {
+            detach_(*this);
+        }
+    }
+
+    /// What deadline::with_stop() records (a function template: instantiated only there).
+    template <class = void>
+    static void watch(stop_guard& g, const std::stop_token& st, waiter& w) noexcept {
+        g.attach(st, w, sel_stopped);
+    }
 
   private:
     struct select_and_wake {
@@ -51,8 +67,19 @@ class stop_guard {
             }
         }
     };
+    using callback = sync::stop_callback<select_and_wake>;
 
-    std::optional<sync::stop_callback<select_and_wake>> callback_;
+    // A template, so that only the programs that call it instantiate the callback's members.
+    template <class Callback = callback>
+    void attach(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
+        ::new (static_cast<void*>(storage_)) Callback(st, select_and_wake{&w, selection});
+        detach_ = [](stop_guard& g) noexcept {
+            std::launder(reinterpret_cast<Callback*>(g.storage_))->~Callback();
+        };
+    }
+
+    alignas(callback) unsigned char storage_[sizeof(callback)];
+    void (*detach_)(stop_guard&) noexcept = nullptr;
 };
 
 }  // namespace courier::detail
