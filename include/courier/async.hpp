@@ -88,14 +88,14 @@ struct deadline_holder<void> {
 /// recv_timeout_error; `TimePoint` the deadline's type (void: none, or a duration's).
 template <class T, class Error, class TimePoint>
 class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
-                                         private async_select_core {
+                                         private async_select_core<> {
   public:
     using result_type = expected<T, Error>;
 
     template <class D>
     recv_awaiter(chan<T>* c, D&& d, std::stop_token st = {})
         : deadline_holder<TimePoint>(std::forward<D>(d), std::move(st)),
-          async_select_core(ops_, order_, 1, this->dl, false),
+          async_select_core<>(ops_, order_, 1, this->dl, false),
           op_(c) {
         ops_[0] = &op_;
     }
@@ -138,14 +138,14 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
 /// hands it back in the error.
 template <class T, class Error, class TimePoint>
 class [[nodiscard]] send_awaiter final : private deadline_holder<TimePoint>,
-                                         private async_select_core {
+                                         private async_select_core<> {
   public:
     using result_type = expected<void, Error>;
 
     template <class D>
     send_awaiter(chan<T>* c, T&& value, D&& d, std::stop_token st = {})
         : deadline_holder<TimePoint>(std::forward<D>(d), std::move(st)),
-          async_select_core(ops_, order_, 1, this->dl, false),
+          async_select_core<>(ops_, order_, 1, this->dl, false),
           value_(std::move(value)),
           op_(c, std::addressof(value_)) {
         ops_[0] = &op_;
@@ -229,7 +229,7 @@ struct arm_result<send_arm<T, F>> {
 
 template <class... Arms>
 class [[nodiscard]] select_awaiter final : private deadline_holder<void>,
-                                           private async_select_core {
+                                           private async_select_core<> {
     static constexpr std::size_t n_arms = sizeof...(Arms);
     static constexpr std::size_t n_wait = (std::size_t{is_wait_arm<Arms>::value} + ... + 0);
     static constexpr std::size_t n_ops = n_arms - n_wait;
@@ -240,7 +240,7 @@ class [[nodiscard]] select_awaiter final : private deadline_holder<void>,
     template <class... A>
     explicit select_awaiter(A&&... arms)
         : deadline_holder<void>(deadline::never()),
-          async_select_core(ops_, order_, n_ops, this->dl, nonblocking),
+          async_select_core<>(ops_, order_, n_ops, this->dl, nonblocking),
           arms_(std::forward<A>(arms)...) {
         std::size_t k = 0;
         for_each_arm([&](auto& arm, std::size_t i) {

@@ -31,6 +31,10 @@
 
 namespace courier::detail {
 
+// A template only so that a program that includes it without awaiting anything instantiates
+// nothing of it (nor the deadline thread it starts): the awaiters derive from
+// async_select_core<>.
+template <class = void>
 class async_select_core : public async_waiter {
   public:
     async_select_core(const async_select_core&) = delete;
@@ -117,7 +121,7 @@ class async_select_core : public async_waiter {
                 timer_armed_ = true;
             }
             if (dl_->stop_token() != nullptr) {
-                stop_.emplace(*dl_, *this);  // a stop request completes the wait as `stopped`
+                stop_.watch_for(*dl_, *this);  // a stop request completes the wait as `stopped`
             }
             return false;  // waiting (a wake-up that came already is seen by park())
         }
@@ -177,7 +181,7 @@ class async_select_core : public async_waiter {
     deadline* dl_;
     bool nonblocking_;
     bool timer_armed_ = false;
-    std::optional<stop_guard> stop_;
+    stop_guard stop_;
     std::size_t registered_ = 0;
     std::optional<std::size_t> picked_;
     std::exception_ptr error_;

@@ -179,7 +179,7 @@ class stop_op final : public select_op {
             return true;
         }
         if (st_.stop_possible()) {
-            guard_.emplace(st_, w, id());
+            guard_.watch_token(st_, w, id());
         }
         return false;
     }
@@ -194,7 +194,7 @@ class stop_op final : public select_op {
     bool requested() const noexcept { return sync::stop_requested(st_); }
 
     std::stop_token st_;
-    std::optional<stop_guard> guard_;
+    stop_guard guard_;
 };
 
 // ---- the algorithm --------------------------------------------------------------------------

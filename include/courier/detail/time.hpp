@@ -108,7 +108,7 @@ class deadline {
     deadline with_stop(const std::stop_token& st) && noexcept {
         if (st.stop_possible()) {
             stop_ = &st;
-            watch_ = &Guard::template watch<>;
+            watch_ = &Guard::template watch_stopped<>;
         }
         return *this;
     }
@@ -132,7 +132,7 @@ class deadline {
     const deadline_t& steady() const noexcept { return steady_; }
     /// The stop token to watch while waiting, or nullptr.
     const std::stop_token* stop_token() const noexcept { return stop_; }
-    /// How a wait watches stop_token() (stop_guard::watch), or nullptr without a stop token.
+    /// How a wait watches stop_token() (stop_guard::watch_stopped), or nullptr without one.
     using stop_watch_fn = void (*)(stop_guard&, const std::stop_token&, waiter&) noexcept;
     stop_watch_fn stop_watch() const noexcept { return watch_; }
 

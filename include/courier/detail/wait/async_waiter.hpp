@@ -235,7 +235,9 @@ class deadline_service {
     deadline_service(const deadline_service&) = delete;
     deadline_service& operator=(const deadline_service&) = delete;
 
-    /// Wakes `w` (selected as aborted) at `when`, unless it is selected earlier.
+    /// Wakes `w` (selected as aborted) at `when`, unless it is selected earlier. (A template, so
+    /// that its thread is instantiated only where a deadline is awaited.)
+    template <class = void>
     void add(async_waiter& w, clock::time_point when) {
         bool earliest = false;
         {

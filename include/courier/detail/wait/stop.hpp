@@ -26,11 +26,8 @@ class stop_guard {
     /// Watches `dl`'s stop token, if it has one, for `w`. A stop already requested completes `w`
     /// at once.
     stop_guard(const deadline& dl, waiter& w) noexcept {
-        // Through the function that deadline::with_stop() recorded: a program that never passes
-        // a stop token compiles no std::stop_callback (its constructor, destructor and callback
-        // are a fifth of the functions a small program instantiates for one channel).
-        if (const auto watch = dl.stop_watch()) {
-            watch(*this, *dl.stop_token(), w);
+        if (const auto record = dl.stop_watch()) {
+            record(*this, *dl.stop_token(), w);
         }
     }
 
@@ -39,6 +36,9 @@ class stop_guard {
     stop_guard(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
         attach(st, w, selection);
     }
+
+    /// Watches nothing until watch_token() or watch_for().
+    stop_guard() noexcept = default;
 
     stop_guard(const stop_guard&) = delete;
     stop_guard& operator=(const stop_guard&) = delete;
@@ -50,9 +50,32 @@ class stop_guard {
         }
     }
 
-    /// What deadline::with_stop() records (a function template: instantiated only there).
+    /// As the constructors (after reset(), if the guard watches something already).
+    void watch_for(const deadline& dl, waiter& w) noexcept {
+        if (const auto record = dl.stop_watch()) {
+            record(*this, *dl.stop_token(), w);
+        }
+    }
+    void watch_token(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
+        attach(st, w, selection);
+    }
+
+    /// Stops watching; waits for a callback running on another thread (std::stop_callback's
+    /// destructor).
+    void reset() noexcept {
+        if (detach_ != nullptr) {
+            const auto detach = detach_;
+            detach_ = nullptr;
+            detach(*this);
+        }
+    }
+
+    /// What deadline::with_stop() records (a function template: instantiated only there). A wait
+    /// reaches it through that record, so a program that never passes a stop token compiles no
+    /// std::stop_callback (its constructor, destructor and callback were a tenth of the functions
+    /// a small program compiled for one channel).
     template <class = void>
-    static void watch(stop_guard& g, const std::stop_token& st, waiter& w) noexcept {
+    static void watch_stopped(stop_guard& g, const std::stop_token& st, waiter& w) noexcept {
         g.attach(st, w, sel_stopped);
     }
 
@@ -72,6 +95,9 @@ class stop_guard {
     // A template, so that only the programs that call it instantiate the callback's members.
     template <class Callback = callback>
     void attach(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
+        if (detach_ != nullptr) {
+            reset();
+        }
         ::new (static_cast<void*>(storage_)) Callback(st, select_and_wake{&w, selection});
         detach_ = [](stop_guard& g) noexcept {
             std::launder(reinterpret_cast<Callback*>(g.storage_))->~Callback();
