@@ -116,7 +116,6 @@ class pod_vector {
     T& operator[](std::size_t i) noexcept { return data_[i]; }
     const T& operator[](std::size_t i) const noexcept { return data_[i]; }
     T& front() noexcept { return data_[0]; }
-    T& back() noexcept { return data_[size_ - 1]; }
 
   private:
     T* data_ = nullptr;

@@ -25,17 +25,7 @@ class stop_guard {
   public:
     /// Watches `dl`'s stop token, if it has one, for `w`. A stop already requested completes `w`
     /// at once.
-    stop_guard(const deadline& dl, waiter& w) noexcept {
-        if (const auto record = dl.stop_watch()) {
-            record(*this, *dl.stop_token(), w);
-        }
-    }
-
-    /// Watches `st` for `w`: a stop request completes `w` with `selection` (select's on_stop arm
-    /// passes its operation's id).
-    stop_guard(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
-        attach(st, w, selection);
-    }
+    stop_guard(const deadline& dl, waiter& w) noexcept { watch_for(dl, w); }
 
     /// Watches nothing until watch_token() or watch_for().
     stop_guard() noexcept = default;
@@ -50,12 +40,14 @@ class stop_guard {
         }
     }
 
-    /// As the constructors (after reset(), if the guard watches something already).
+    /// As the constructor (after reset(), if the guard watches something already).
     void watch_for(const deadline& dl, waiter& w) noexcept {
         if (const auto record = dl.stop_watch()) {
             record(*this, *dl.stop_token(), w);
         }
     }
+    /// Watches `st` for `w`: a stop request completes `w` with `selection` (select's on_stop arm
+    /// passes its operation's id).
     void watch_token(const std::stop_token& st, waiter& w, std::uintptr_t selection) noexcept {
         attach(st, w, selection);
     }
