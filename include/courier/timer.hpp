@@ -38,10 +38,10 @@ template <class Rep, class Period>
 mpmc::receiver<std::chrono::steady_clock::time_point> after(std::chrono::duration<Rep, Period> d) {
     using tp = std::chrono::steady_clock::time_point;
     const auto at = detail::deadline_after(d);
-    if (!at) {
+    if (at == detail::no_deadline) {
         return detail::timer_factory::make<tp>(typename detail::timer_flavor<tp>::never_tag{});
     }
-    return detail::timer_factory::make<tp>(*at, detail::clock::duration::zero());
+    return detail::timer_factory::make<tp>(at, detail::clock::duration::zero());
 }
 
 /// A receiver that delivers the time of each period of length `d`, the first one `d` from now.

@@ -34,7 +34,7 @@ class callback_waiter final : public waiter {
                 s == sel_aborted || (s != sel_waiting && woken_)) {
                 return s;
             }
-            if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+            if (deadline != no_deadline && std::chrono::steady_clock::now() >= deadline) {
                 if (try_select(sel_aborted)) {
                     return sel_aborted;
                 }
@@ -42,10 +42,10 @@ class callback_waiter final : public waiter {
                 cv_.wait(lock, [&] { return woken_; });
                 return selected();
             }
-            if (deadline) {
-                cv_.wait_until(lock, *deadline);
-            } else {
+            if (deadline == no_deadline) {
                 cv_.wait(lock);
+            } else {
+                cv_.wait_until(lock, deadline);
             }
         }
     }

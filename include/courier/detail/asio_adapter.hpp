@@ -296,8 +296,7 @@ requires detail::receiver_handle<Rx>
 auto async_recv_timeout(const Rx& rx, std::chrono::duration<Rep, Period> timeout,
                         CompletionToken&& token) {
     using T = detail::handle_value_t<Rx>;
-    const auto d = courier::detail::deadline_after(timeout);
-    const auto deadline = d ? *d : std::chrono::steady_clock::time_point::max();
+    const auto deadline = courier::detail::deadline_after(timeout);  // no_deadline: max()
     return detail::net::async_initiate<CompletionToken,
                                        void(std::exception_ptr, detail::recv_result<T>)>(
         [](auto handler, const Rx* r, std::chrono::steady_clock::time_point dl) {
@@ -330,8 +329,7 @@ requires detail::sender_handle<Tx> && requires(const Tx& t, detail::handle_value
 auto async_send_timeout(const Tx& tx, V&& value, std::chrono::duration<Rep, Period> timeout,
                         CompletionToken&& token) {
     using T = detail::handle_value_t<Tx>;
-    const auto d = courier::detail::deadline_after(timeout);
-    const auto deadline = d ? *d : std::chrono::steady_clock::time_point::max();
+    const auto deadline = courier::detail::deadline_after(timeout);  // no_deadline: max()
     return detail::net::async_initiate<CompletionToken,
                                        void(std::exception_ptr, detail::send_result<T>)>(
         [](auto handler, const Tx* t, T v, std::chrono::steady_clock::time_point dl) {

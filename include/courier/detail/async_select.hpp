@@ -116,8 +116,8 @@ class async_select_core : public async_waiter {
                 }
                 continue;
             }
-            if (const deadline_t wake = earliest_wake(ops_, n_, *dl_)) {
-                deadline_service::instance().add(*this, *wake);
+            if (const deadline_t wake = earliest_wake(ops_, n_, *dl_); wake != no_deadline) {
+                deadline_service::instance().add(*this, wake);
                 timer_armed_ = true;
             }
             if (dl_->stop_token() != nullptr) {

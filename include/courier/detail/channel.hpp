@@ -414,20 +414,26 @@ class chan_of final : public flavor_box<F>, public chan<T> {
     static F& of(chan<T>& c) noexcept { return static_cast<chan_of&>(c).flavor; }
     static const F& of(const chan<T>& c) noexcept { return static_cast<const chan_of&>(c).flavor; }
 
+    // The table's entries: plain static functions (a lambda converted to a function pointer is
+    // two functions, its call operator and the static invoker), named apart from chan's members.
+    static void op_destroy(chan<T>* c) noexcept { delete static_cast<chan_of*>(c); }
+    static void op_disconnect(chan<T>& c) { of(c).disconnect(); }
+    static void op_disconnect_receivers(chan<T>& c) { of(c).disconnect_receivers(); }
+    static op_status op_recv_into(chan<T>& c, deadline& dl, T* place) {
+        return of(c).recv(dl, construct_at{place}, pass_status{});
+    }
+    static op_status op_try_recv_into(chan<T>& c, T* place) {
+        return of(c).try_recv(construct_at{place}, pass_status{});
+    }
+    static std::size_t op_len(const chan<T>& c) { return of(c).len(); }
+    static bool op_is_empty(const chan<T>& c) { return of(c).is_empty(); }
+    static bool op_is_disconnected(const chan<T>& c) { return of(c).is_disconnected(); }
+    static std::optional<std::size_t> op_capacity(const chan<T>& c) { return of(c).capacity(); }
+
     static const chan_ops<T>* table() noexcept {
         static constexpr chan_ops<T> ops{
-            [](chan<T>* c) noexcept { delete static_cast<chan_of*>(c); },
-            [](chan<T>& c) { of(c).disconnect(); },
-            [](chan<T>& c) { of(c).disconnect_receivers(); },
-            [](chan<T>& c, deadline& dl, T* place) {
-                return of(c).recv(dl, construct_at{place}, pass_status{});
-            },
-            [](chan<T>& c, T* place) { return of(c).try_recv(construct_at{place}, pass_status{}); },
-            [](const chan<T>& c) { return of(c).len(); },
-            [](const chan<T>& c) { return of(c).is_empty(); },
-            [](const chan<T>& c) { return of(c).is_disconnected(); },
-            [](const chan<T>& c) { return of(c).capacity(); },
-        };
+            &op_destroy, &op_disconnect, &op_disconnect_receivers, &op_recv_into, &op_try_recv_into,
+            &op_len,     &op_is_empty,   &op_is_disconnected,      &op_capacity};
         return &ops;
     }
 

@@ -54,7 +54,7 @@ class select_op {
     /// Queues a watcher (for ready()); true if the operation is ready already.
     virtual bool watch(waiter& w) = 0;
     /// When the operation becomes ready by the clock alone (a timer's next delivery), if ever.
-    virtual std::optional<clock::time_point> next_due() = 0;
+    virtual deadline_t next_due() = 0;
     /// Our waiter was selected with this operation, but the waiting coroutine is gone and will not
     /// complete it: a rendezvous partner's hand-off is finished, a queue's wake-up passed on.
     virtual void abandon() noexcept = 0;
@@ -101,9 +101,8 @@ class chan_op final : public select_op {
         entry_ = waiter_entry{&w, id(), nullptr};
         return run_or(true, [this](auto& f, auto&) { return f.select_watch(Side{}, entry_); });
     }
-    std::optional<clock::time_point> next_due() override {
-        return run_or(std::optional<clock::time_point>{},
-                      [](auto& f, auto&) { return f.next_due(); });
+    deadline_t next_due() override {
+        return run_or(no_deadline, [](auto& f, auto&) { return f.next_due(); });
     }
     void abandon() noexcept override {
         run_or(false, [](auto& f, auto& s) {
@@ -187,7 +186,7 @@ class stop_op final : public select_op {
     bool accept() override { return true; }  // a stop request is never taken back
     bool is_ready() override { return requested(); }
     bool watch(waiter& w) override { return register_op(w); }
-    std::optional<clock::time_point> next_due() override { return std::nullopt; }
+    deadline_t next_due() override { return no_deadline; }
     void abandon() noexcept override {}
 
   private:
@@ -215,10 +214,8 @@ inline void shuffle_order(std::size_t* order, std::size_t n) {
 inline deadline_t earliest_wake(select_op* const* ops, std::size_t n, deadline& dl) {
     deadline_t wake = dl.steady();
     for (std::size_t k = 0; k < n; ++k) {
-        if (auto d = ops[k]->next_due()) {
-            if (!wake || *d < *wake) {
-                wake = d;
-            }
+        if (const deadline_t d = ops[k]->next_due(); d < wake) {
+            wake = d;
         }
     }
     return wake;

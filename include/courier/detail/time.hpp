@@ -7,7 +7,6 @@
 // time points as far away, mean "no deadline": that bound is `forever`, written once here.
 #pragma once
 
-#include <optional>
 #include <stop_token>
 #include <type_traits>
 
@@ -21,7 +20,11 @@ class stop_guard;  // wait/stop.hpp
 class waiter;      // wait/waiter.hpp
 
 using clock = std::chrono::steady_clock;
-using deadline_t = std::optional<clock::time_point>;  // nullopt: wait forever
+/// A steady_clock time to wait until; no_deadline (the clock's last time point) waits forever.
+/// A plain time point rather than an optional one: every wait tests it, and it keeps
+/// std::optional's member functions out of the code a blocking operation instantiates.
+using deadline_t = clock::time_point;
+inline constexpr deadline_t no_deadline = deadline_t::max();
 
 /// Any wait at least this long is a wait without deadline (a century; durations::max() included).
 inline constexpr std::chrono::duration<double> forever = std::chrono::hours(24 * 365 * 100);
@@ -38,7 +41,7 @@ deadline_t deadline_after(std::chrono::duration<Rep, Period> d) {
     }
     // Compare in floating point so that no integer conversion can overflow.
     if (duration<double>(d) >= forever) {
-        return std::nullopt;
+        return no_deadline;
     }
     // Round up: a timed operation must never give up before the full duration has elapsed.
     return now + ceil<clock::duration>(d);
@@ -59,7 +62,7 @@ deadline_t deadline_at(std::chrono::time_point<Clock, Duration> tp) {
         return clock::now();
     }
     if (remaining >= forever) {
-        return std::nullopt;
+        return no_deadline;
     }
     return deadline_after(tp - now);
 }
@@ -118,7 +121,7 @@ class deadline {
         if (stop_requested()) {
             return true;
         }
-        if (!steady_ || clock::now() < *steady_) {
+        if (steady_ == no_deadline || clock::now() < steady_) {
             return false;
         }
         return refresh_ == nullptr || refresh_(user_, steady_);
@@ -143,7 +146,7 @@ class deadline {
         return stop_ != nullptr && sync::stop_requested(*stop_);
     }
 
-    deadline_t steady_;
+    deadline_t steady_ = no_deadline;
     const void* user_ = nullptr;
     bool (*refresh_)(const void*, deadline_t&) = nullptr;
     const std::stop_token* stop_ = nullptr;

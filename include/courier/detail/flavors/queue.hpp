@@ -236,7 +236,7 @@ class queue_flavor {
     }
 
     /// Queue flavors have no time of their own at which a receive becomes ready.
-    std::optional<clock::time_point> next_due() const noexcept { return std::nullopt; }
+    deadline_t next_due() const noexcept { return no_deadline; }
 
   protected:
     queue_flavor() = default;

@@ -93,11 +93,11 @@ class timer_flavor {
         }
     }
 
-    /// The next delivery time, or nullopt for never.
-    std::optional<clock::time_point> next_delivery() const noexcept {
+    /// The next delivery time, or no_deadline for never.
+    deadline_t next_delivery() const noexcept {
         const rep next = next_.load(std::memory_order_acquire);
         if (next == never_rep) {
-            return std::nullopt;
+            return no_deadline;
         }
         return clock::time_point(clock::duration(next));
     }
@@ -115,9 +115,8 @@ class timer_flavor {
             }
             // Sleep until the next delivery or the deadline, whichever comes first (neither: until
             // a stop request, if any); a stop request cuts the sleep short.
-            std::optional<clock::time_point> wake = next_delivery();
-            const deadline_t& limit = dl.steady();
-            if (limit && (!wake || *limit < *wake)) {
+            deadline_t wake = next_delivery();
+            if (const deadline_t limit = dl.steady(); limit < wake) {
                 wake = limit;
             }
             blocking_waiter w;
@@ -153,7 +152,7 @@ class timer_flavor {
     }
     bool is_full() const noexcept { return !is_empty(); }
     std::optional<std::size_t> capacity() const noexcept {
-        return std::size_t{period_ == 0 && !next_delivery() ? 0u : 1u};
+        return std::size_t{period_ == 0 && next_delivery() == no_deadline ? 0u : 1u};
     }
 
     // ---- select verbs (select_ops.hpp) ------------------------------------------------------
@@ -192,7 +191,7 @@ class timer_flavor {
     }
 
     /// When the next delivery is due (select sleeps no longer than that).
-    std::optional<clock::time_point> next_due() const noexcept { return next_delivery(); }
+    deadline_t next_due() const noexcept { return next_delivery(); }
 
   private:
     sync::atomic<rep> next_;

@@ -398,7 +398,7 @@ class zero_flavor {
         return take_from_own(s.own, std::forward<Make>(make));
     }
 
-    std::optional<clock::time_point> next_due() const noexcept { return std::nullopt; }
+    deadline_t next_due() const noexcept { return no_deadline; }
 
   private:
     // Tells a sender whose message we moved (or failed to move) what happened. Last access.

@@ -280,7 +280,7 @@ class deadline_service {
 
     void run() noexcept {
         for (;;) {
-            deadline_t next;
+            deadline_t next = no_deadline;
             {
                 sync::lock_guard<sync::mutex> lock(mutex_);
                 if (stopping_) {
@@ -300,10 +300,10 @@ class deadline_service {
                 }
             }
             resume_queued();  // the coroutines whose deadline passed, resumed here
-            if (next) {
-                parker_.park_until(*next);
-            } else {
+            if (next == no_deadline) {
                 parker_.park();
+            } else {
+                parker_.park_until(next);
             }
         }
     }

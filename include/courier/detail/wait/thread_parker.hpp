@@ -100,12 +100,12 @@ class thread_parker {
         }
         // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time, which is steady_clock's clock
         // on Linux; an absolute deadline cannot drift across spurious returns.
-        const auto since_epoch = deadline->time_since_epoch();
-        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+        // In plain integers: a deadline is never before the epoch, and nanoseconds is
+        // steady_clock's own duration (no conversion is instantiated for it).
+        const auto ns = std::chrono::nanoseconds(deadline->time_since_epoch()).count();
         timespec ts{};
-        ts.tv_sec = static_cast<time_t>(secs.count());
-        ts.tv_nsec = static_cast<long>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - secs).count());
+        ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+        ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
         syscall(SYS_futex, addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, parked, &ts, nullptr,
                 FUTEX_BITSET_MATCH_ANY);
     }

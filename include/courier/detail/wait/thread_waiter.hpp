@@ -66,17 +66,17 @@ class thread_waiter final : public waiter {
             if (const auto s = selected(); s != sel_waiting) {
                 return settle(s, have_token);
             }
-            if (deadline) {
-                if (clock::now() >= *deadline) {
+            if (deadline == no_deadline) {
+                parker_.park();
+                have_token = true;
+            } else {
+                if (clock::now() >= deadline) {
                     if (try_select(sel_aborted)) {
                         return sel_aborted;
                     }
                     return settle(selected(), have_token);
                 }
-                have_token = parker_.park_until(*deadline) || have_token;
-            } else {
-                parker_.park();
-                have_token = true;
+                have_token = parker_.park_until(deadline) || have_token;
             }
         }
     }
@@ -108,7 +108,7 @@ class thread_waiter final : public waiter {
             if (s = selected(); s != sel_waiting) {
                 break;
             }
-            if (deadline && now >= *deadline) {
+            if (now >= deadline) {  // never true for no_deadline
                 break;
             }
             if (!seated && !(seated = sync::spin_seats::try_enter()) && now >= seat_limit) {
