@@ -2,7 +2,7 @@
 //
 // clang-format off
 //   courier::expected<int, courier::recv_error> m = co_await rx.async_recv();
-//   auto r = co_await tx.async_send(std::move(v));            // r.error().value: the value back
+//   auto r = co_await tx.async_send(COURIER_MOVE(v));            // r.error().value: the value back
 //   auto t = co_await rx.async_recv_timeout(50ms);             // recv_timeout_error::timeout
 //   std::size_t fired = co_await courier::async_select(
 //       courier::on_recv(rx1, [&](courier::expected<int, courier::recv_error> m) { ... }),
@@ -43,6 +43,7 @@
 #include "courier/detail/async_select.hpp"
 #include "courier/detail/channel.hpp"
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/select_ops.hpp"
 #include "courier/detail/status.hpp"
@@ -64,14 +65,14 @@ struct deadline_holder {
     std::stop_token stop;
     deadline dl;
     explicit deadline_holder(TimePoint t, std::stop_token st = {})
-        : tp(t), stop(std::move(st)), dl(deadline::at(tp).with_stop(stop)) {}
+        : tp(t), stop(COURIER_MOVE(st)), dl(deadline::at(tp).with_stop(stop)) {}
 };
 template <>
 struct deadline_holder<void> {
     std::stop_token stop;
     deadline dl;
     explicit deadline_holder(deadline d, std::stop_token st = {}) noexcept
-        : stop(std::move(st)), dl(std::move(d).with_stop(stop)) {}
+        : stop(COURIER_MOVE(st)), dl(COURIER_MOVE(d).with_stop(stop)) {}
 };
 
 /// The awaiters share this shape: await_ready() tries (and registers), await_suspend() parks,
@@ -94,7 +95,7 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
 
     template <class D>
     recv_awaiter(chan<T>* c, D&& d, std::stop_token st = {})
-        : deadline_holder<TimePoint>(std::forward<D>(d), std::move(st)),
+        : deadline_holder<TimePoint>(static_cast<D&&>(d), COURIER_MOVE(st)),
           async_select_core<>(ops_, order_, 1, this->dl, false),
           op_(c) {
         ops_[0] = &op_;
@@ -110,7 +111,7 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
         if (!outcome()) {
             return result_type(unexpect, recv_failure<Error>(this->dl.expiry()));
         }
-        return std::move(*result_);
+        return COURIER_MOVE(*result_);
     }
 
   private:
@@ -118,7 +119,7 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
         // The message is moved once, from the channel into the result.
         return op_.complete(
             [this](T&& v) {
-                result_.emplace(std::in_place, std::move(v));
+                result_.emplace(std::in_place, COURIER_MOVE(v));
                 return true;
             },
             [this](op_status s) {
@@ -144,9 +145,9 @@ class [[nodiscard]] send_awaiter final : private deadline_holder<TimePoint>,
 
     template <class D>
     send_awaiter(chan<T>* c, T&& value, D&& d, std::stop_token st = {})
-        : deadline_holder<TimePoint>(std::forward<D>(d), std::move(st)),
+        : deadline_holder<TimePoint>(static_cast<D&&>(d), COURIER_MOVE(st)),
           async_select_core<>(ops_, order_, 1, this->dl, false),
-          value_(std::move(value)),
+          value_(COURIER_MOVE(value)),
           op_(c, std::addressof(value_)) {
         ops_[0] = &op_;
     }
@@ -199,7 +200,7 @@ struct arm_result<recv_arm<T, F>> {
     bool take(recv_arm<T, F>& arm) {
         return arm.op.complete(
             [this](T&& v) {
-                value.emplace(std::in_place, std::move(v));
+                value.emplace(std::in_place, COURIER_MOVE(v));
                 return true;
             },
             [this](op_status) {
@@ -207,7 +208,7 @@ struct arm_result<recv_arm<T, F>> {
                 return true;
             });
     }
-    void run(recv_arm<T, F>& arm) { arm.handler(std::move(*value)); }
+    void run(recv_arm<T, F>& arm) { arm.handler(COURIER_MOVE(*value)); }
 };
 template <class T, class F>
 struct arm_result<send_arm<T, F>> {
@@ -222,7 +223,7 @@ struct arm_result<send_arm<T, F>> {
             arm.handler(expected<void, send_error<T>>());
         } else {
             arm.handler(
-                expected<void, send_error<T>>(unexpect, send_error<T>{std::move(arm.value)}));
+                expected<void, send_error<T>>(unexpect, send_error<T>{COURIER_MOVE(arm.value)}));
         }
     }
 };
@@ -241,7 +242,7 @@ class [[nodiscard]] select_awaiter final : private deadline_holder<void>,
     explicit select_awaiter(A&&... arms)
         : deadline_holder<void>(deadline::never()),
           async_select_core<>(ops_, order_, n_ops, this->dl, nonblocking),
-          arms_(std::forward<A>(arms)...) {
+          arms_(static_cast<A&&>(arms)...) {
         std::size_t k = 0;
         for_each_arm([&](auto& arm, std::size_t i) {
             using A1 = std::decay_t<decltype(arm)>;
@@ -326,7 +327,7 @@ auto async_select(Arms&&... arms) {
                    ...),
                   "courier::async_select arms are made with on_recv, on_send, on_stop, "
                   "on_timeout, on_deadline and on_default");
-    return detail::select_awaiter<std::decay_t<Arms>...>(std::forward<Arms>(arms)...);
+    return detail::select_awaiter<std::decay_t<Arms>...>(static_cast<Arms&&>(arms)...);
 }
 
 }  // namespace courier

@@ -13,6 +13,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "courier/detail/config.hpp"
+
 #if defined(__has_include)
 #if __has_include(<version>)
 #include <version>
@@ -62,11 +64,11 @@ class bad_expected_access<void> : public std::exception {
 template <class E>
 class bad_expected_access : public bad_expected_access<void> {
   public:
-    explicit bad_expected_access(E e) : error_(std::move(e)) {}
-    E& error() & noexcept { return error_; }
-    const E& error() const& noexcept { return error_; }
-    E&& error() && noexcept { return std::move(error_); }
-    const E&& error() const&& noexcept { return std::move(error_); }
+    COURIER_TRIVIAL explicit bad_expected_access(E e) : error_(COURIER_MOVE(e)) {}
+    COURIER_TRIVIAL E& error() & noexcept { return error_; }
+    COURIER_TRIVIAL const E& error() const& noexcept { return error_; }
+    COURIER_TRIVIAL E&& error() && noexcept { return COURIER_MOVE(error_); }
+    COURIER_TRIVIAL const E&& error() const&& noexcept { return COURIER_MOVE(error_); }
 
   private:
     E error_;
@@ -93,20 +95,20 @@ class unexpected {
     requires(!std::is_same_v<std::remove_cvref_t<Err>, unexpected> &&
              !std::is_same_v<std::remove_cvref_t<Err>, std::in_place_t> &&
              std::is_constructible_v<E, Err>) constexpr explicit unexpected(Err&& e)
-        : error_(std::forward<Err>(e)) {}
+        : error_(static_cast<Err&&>(e)) {}
 
     template <class... Args>
     requires std::is_constructible_v<E, Args...>
     constexpr explicit unexpected(std::in_place_t, Args&&... args)
-        : error_(std::forward<Args>(args)...) {}
+        : error_(static_cast<Args&&>(args)...) {}
 
     constexpr unexpected& operator=(const unexpected&) = default;
     constexpr unexpected& operator=(unexpected&&) = default;
 
-    constexpr E& error() & noexcept { return error_; }
-    constexpr const E& error() const& noexcept { return error_; }
-    constexpr E&& error() && noexcept { return std::move(error_); }
-    constexpr const E&& error() const&& noexcept { return std::move(error_); }
+    COURIER_TRIVIAL constexpr E& error() & noexcept { return error_; }
+    COURIER_TRIVIAL constexpr const E& error() const& noexcept { return error_; }
+    COURIER_TRIVIAL constexpr E&& error() && noexcept { return COURIER_MOVE(error_); }
+    COURIER_TRIVIAL constexpr const E&& error() const&& noexcept { return COURIER_MOVE(error_); }
 
     template <class E2>
     friend constexpr bool operator==(const unexpected& x, const unexpected<E2>& y) {
@@ -168,9 +170,9 @@ class expected {
             E>) requires(std::is_move_constructible_v<T>&& std::is_move_constructible_v<E>)
         : has_value_(other.has_value_) {
         if (has_value_) {
-            std::construct_at(std::addressof(value_), std::move(other.value_));
+            std::construct_at(std::addressof(value_), COURIER_MOVE(other.value_));
         } else {
-            std::construct_at(std::addressof(error_), std::move(other.error_));
+            std::construct_at(std::addressof(error_), COURIER_MOVE(other.error_));
         }
     }
 
@@ -182,7 +184,7 @@ class expected {
              std::is_constructible_v<T, U>) constexpr explicit(!std::is_convertible_v<U, T>)
         expected(U&& v)
         : has_value_(true) {
-        std::construct_at(std::addressof(value_), std::forward<U>(v));
+        std::construct_at(std::addressof(value_), static_cast<U&&>(v));
     }
 
     template <class G>
@@ -196,28 +198,28 @@ class expected {
     requires std::is_constructible_v<E, G>
     constexpr explicit(!std::is_convertible_v<G, E>) expected(unexpected<G>&& e)
         : has_value_(false) {
-        std::construct_at(std::addressof(error_), std::move(e).error());
+        std::construct_at(std::addressof(error_), COURIER_MOVE(e).error());
     }
 
     template <class... Args>
     requires std::is_constructible_v<T, Args...>
     constexpr explicit expected(std::in_place_t, Args&&... args) : has_value_(true) {
-        std::construct_at(std::addressof(value_), std::forward<Args>(args)...);
+        std::construct_at(std::addressof(value_), static_cast<Args&&>(args)...);
     }
 
     template <class... Args>
     requires std::is_constructible_v<E, Args...>
     constexpr explicit expected(unexpect_t, Args&&... args) : has_value_(false) {
-        std::construct_at(std::addressof(error_), std::forward<Args>(args)...);
+        std::construct_at(std::addressof(error_), static_cast<Args&&>(args)...);
     }
 
-    constexpr ~expected() { destroy(); }
+    COURIER_TRIVIAL constexpr ~expected() { destroy(); }
 
     constexpr expected& operator=(const expected& other) requires(
         std::is_copy_constructible_v<T>&& std::is_copy_constructible_v<E>) {
         if (this != std::addressof(other)) {
             expected tmp(other);
-            assign_from(std::move(tmp));
+            assign_from(COURIER_MOVE(tmp));
         }
         return *this;
     }
@@ -226,7 +228,7 @@ class expected {
         std::is_nothrow_move_constructible_v<T>&& std::is_nothrow_move_constructible_v<
             E>) requires(std::is_move_constructible_v<T>&& std::is_move_constructible_v<E>) {
         if (this != std::addressof(other)) {
-            assign_from(std::move(other));
+            assign_from(COURIER_MOVE(other));
         }
         return *this;
     }
@@ -236,28 +238,32 @@ class expected {
              !detail::is_unexpected<std::remove_cvref_t<U>>::value &&
              std::is_constructible_v<T, U> && std::is_move_constructible_v<E>) constexpr expected&
     operator=(U&& v) {
-        expected tmp(std::in_place, std::forward<U>(v));
-        assign_from(std::move(tmp));
+        expected tmp(std::in_place, static_cast<U&&>(v));
+        assign_from(COURIER_MOVE(tmp));
         return *this;
     }
 
     template <class G>
     requires std::is_constructible_v<E, G>
     constexpr expected& operator=(unexpected<G> e) {
-        expected tmp(unexpect, std::move(e).error());
-        assign_from(std::move(tmp));
+        expected tmp(unexpect, COURIER_MOVE(e).error());
+        assign_from(COURIER_MOVE(tmp));
         return *this;
     }
 
-    constexpr bool has_value() const noexcept { return has_value_; }
+    COURIER_TRIVIAL constexpr bool has_value() const noexcept { return has_value_; }
     constexpr explicit operator bool() const noexcept { return has_value_; }
 
-    constexpr T* operator->() noexcept { return std::addressof(value_); }
-    constexpr const T* operator->() const noexcept { return std::addressof(value_); }
-    constexpr T& operator*() & noexcept { return value_; }
-    constexpr const T& operator*() const& noexcept { return value_; }
-    constexpr T&& operator*() && noexcept { return std::move(value_); }
-    constexpr const T&& operator*() const&& noexcept { return std::move(value_); }
+    COURIER_TRIVIAL constexpr T* operator->() noexcept { return std::addressof(value_); }
+    COURIER_TRIVIAL constexpr const T* operator->() const noexcept {
+        return std::addressof(value_);
+    }
+    COURIER_TRIVIAL constexpr T& operator*() & noexcept { return value_; }
+    COURIER_TRIVIAL constexpr const T& operator*() const& noexcept { return value_; }
+    COURIER_TRIVIAL constexpr T&& operator*() && noexcept { return COURIER_MOVE(value_); }
+    COURIER_TRIVIAL constexpr const T&& operator*() const&& noexcept {
+        return COURIER_MOVE(value_);
+    }
 
     constexpr T& value() & {
         check();
@@ -268,26 +274,26 @@ class expected {
         return value_;
     }
     constexpr T&& value() && {
-        std::move(*this).check();
-        return std::move(value_);
+        COURIER_MOVE(*this).check();
+        return COURIER_MOVE(value_);
     }
     constexpr const T&& value() const&& {
         check();
-        return std::move(value_);
+        return COURIER_MOVE(value_);
     }
 
-    constexpr E& error() & noexcept { return error_; }
-    constexpr const E& error() const& noexcept { return error_; }
-    constexpr E&& error() && noexcept { return std::move(error_); }
-    constexpr const E&& error() const&& noexcept { return std::move(error_); }
+    COURIER_TRIVIAL constexpr E& error() & noexcept { return error_; }
+    COURIER_TRIVIAL constexpr const E& error() const& noexcept { return error_; }
+    COURIER_TRIVIAL constexpr E&& error() && noexcept { return COURIER_MOVE(error_); }
+    COURIER_TRIVIAL constexpr const E&& error() const&& noexcept { return COURIER_MOVE(error_); }
 
     template <class U>
     constexpr T value_or(U&& fallback) const& {
-        return has_value_ ? value_ : static_cast<T>(std::forward<U>(fallback));
+        return has_value_ ? value_ : static_cast<T>(static_cast<U&&>(fallback));
     }
     template <class U>
     constexpr T value_or(U&& fallback) && {
-        return has_value_ ? std::move(value_) : static_cast<T>(std::forward<U>(fallback));
+        return has_value_ ? COURIER_MOVE(value_) : static_cast<T>(static_cast<U&&>(fallback));
     }
 
     template <class T2, class E2>
@@ -322,7 +328,7 @@ class expected {
     }
     constexpr void check() && {
         if (!has_value_) {
-            throw bad_expected_access<std::decay_t<E>>(std::move(error_));
+            throw bad_expected_access<std::decay_t<E>>(COURIER_MOVE(error_));
         }
     }
 
@@ -339,27 +345,27 @@ class expected {
     constexpr void assign_from(expected&& other) {
         if (has_value_ && other.has_value_) {
             destroy();
-            std::construct_at(std::addressof(value_), std::move(other.value_));
+            std::construct_at(std::addressof(value_), COURIER_MOVE(other.value_));
         } else if (!has_value_ && !other.has_value_) {
             destroy();
-            std::construct_at(std::addressof(error_), std::move(other.error_));
+            std::construct_at(std::addressof(error_), COURIER_MOVE(other.error_));
         } else if (other.has_value_) {
-            E saved(std::move(error_));
+            E saved(COURIER_MOVE(error_));
             std::destroy_at(std::addressof(error_));
             try {
-                std::construct_at(std::addressof(value_), std::move(other.value_));
+                std::construct_at(std::addressof(value_), COURIER_MOVE(other.value_));
             } catch (...) {
-                std::construct_at(std::addressof(error_), std::move(saved));
+                std::construct_at(std::addressof(error_), COURIER_MOVE(saved));
                 throw;
             }
             has_value_ = true;
         } else {
-            T saved(std::move(value_));
+            T saved(COURIER_MOVE(value_));
             std::destroy_at(std::addressof(value_));
             try {
-                std::construct_at(std::addressof(error_), std::move(other.error_));
+                std::construct_at(std::addressof(error_), COURIER_MOVE(other.error_));
             } catch (...) {
-                std::construct_at(std::addressof(value_), std::move(saved));
+                std::construct_at(std::addressof(value_), COURIER_MOVE(saved));
                 throw;
             }
             has_value_ = false;
@@ -418,35 +424,37 @@ class expected<void, E> {
     template <class G>
     requires std::is_constructible_v<E, G>
     constexpr explicit(!std::is_convertible_v<G, E>) expected(unexpected<G>&& e)
-        : impl_(std::move(e)) {}
+        : impl_(COURIER_MOVE(e)) {}
 
-    constexpr explicit expected(std::in_place_t) noexcept {}
+    COURIER_TRIVIAL constexpr explicit expected(std::in_place_t) noexcept {}
 
     template <class... Args>
     requires std::is_constructible_v<E, Args...>
     constexpr explicit expected(unexpect_t, Args&&... args)
-        : impl_(unexpect, std::forward<Args>(args)...) {}
+        : impl_(unexpect, static_cast<Args&&>(args)...) {}
 
     template <class G>
     requires std::is_constructible_v<E, G>
     constexpr expected& operator=(unexpected<G> e) {
-        impl_ = std::move(e);
+        impl_ = COURIER_MOVE(e);
         return *this;
     }
 
-    constexpr bool has_value() const noexcept { return impl_.has_value(); }
+    COURIER_TRIVIAL constexpr bool has_value() const noexcept { return impl_.has_value(); }
     constexpr explicit operator bool() const noexcept { return impl_.has_value(); }
-    constexpr void operator*() const noexcept {}
+    COURIER_TRIVIAL constexpr void operator*() const noexcept {}
 
     /// Throws bad_expected_access<E> (with a copy of the error, or the error itself for an
     /// rvalue) when *this holds an error.
-    constexpr void value() const& { static_cast<void>(impl_.value()); }
-    constexpr void value() && { static_cast<void>(std::move(impl_).value()); }
+    COURIER_TRIVIAL constexpr void value() const& { static_cast<void>(impl_.value()); }
+    COURIER_TRIVIAL constexpr void value() && { static_cast<void>(COURIER_MOVE(impl_).value()); }
 
-    constexpr E& error() & noexcept { return impl_.error(); }
-    constexpr const E& error() const& noexcept { return impl_.error(); }
-    constexpr E&& error() && noexcept { return std::move(impl_).error(); }
-    constexpr const E&& error() const&& noexcept { return std::move(impl_).error(); }
+    COURIER_TRIVIAL constexpr E& error() & noexcept { return impl_.error(); }
+    COURIER_TRIVIAL constexpr const E& error() const& noexcept { return impl_.error(); }
+    COURIER_TRIVIAL constexpr E&& error() && noexcept { return COURIER_MOVE(impl_).error(); }
+    COURIER_TRIVIAL constexpr const E&& error() const&& noexcept {
+        return COURIER_MOVE(impl_).error();
+    }
 
     template <class T2, class E2>
     requires std::is_void_v<T2>

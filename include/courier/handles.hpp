@@ -20,6 +20,7 @@
 #include "courier/detail/batch.hpp"
 #include "courier/detail/channel.hpp"
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/memory.hpp"
 #include "courier/detail/status.hpp"
@@ -63,7 +64,7 @@ namespace detail {
 template <class T>
 class value_slot {
   public:
-    value_slot() noexcept {}
+    COURIER_TRIVIAL value_slot() noexcept {}
     value_slot(const value_slot& other) requires std::is_copy_constructible_v<T> {
         if (other.full_) {
             std::construct_at(place(), other.value_);
@@ -72,7 +73,7 @@ class value_slot {
     }
     value_slot(value_slot&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
         if (other.full_) {
-            std::construct_at(place(), std::move(other.value_));
+            std::construct_at(place(), COURIER_MOVE(other.value_));
             full_ = true;
         }
     }
@@ -90,7 +91,7 @@ class value_slot {
         if (this != &other) {
             reset();
             if (other.full_) {
-                std::construct_at(place(), std::move(other.value_));
+                std::construct_at(place(), COURIER_MOVE(other.value_));
                 full_ = true;
             }
         }
@@ -98,8 +99,8 @@ class value_slot {
     }
     ~value_slot() { reset(); }
 
-    bool has_value() const noexcept { return full_; }
-    T& operator*() noexcept { return value_; }
+    COURIER_TRIVIAL bool has_value() const noexcept { return full_; }
+    COURIER_TRIVIAL T& operator*() noexcept { return value_; }
     void reset() noexcept {
         if (full_) {
             full_ = false;
@@ -107,8 +108,8 @@ class value_slot {
         }
     }
     /// Where a T is constructed while the slot is empty; full() then says it was.
-    T* place() noexcept { return std::addressof(value_); }
-    void full() noexcept { full_ = true; }
+    COURIER_TRIVIAL T* place() noexcept { return std::addressof(value_); }
+    COURIER_TRIVIAL void full() noexcept { full_ = true; }
 
   private:
     union {
@@ -137,15 +138,15 @@ class basic_recv_iterator {
     basic_recv_iterator() = default;
 
     /// The message received (moved out on use).
-    T&& operator*() const noexcept { return std::move(*current_); }
-    T* operator->() const noexcept { return &*current_; }
+    COURIER_TRIVIAL T&& operator*() const noexcept { return COURIER_MOVE(*current_); }
+    COURIER_TRIVIAL T* operator->() const noexcept { return &*current_; }
 
     /// Drops the current message; the next comparison with the sentinel receives another one.
     basic_recv_iterator& operator++() noexcept {
         current_.reset();
         return *this;
     }
-    void operator++(int) noexcept { ++*this; }
+    COURIER_TRIVIAL void operator++(int) noexcept { ++*this; }
 
     /// True when the range has ended; otherwise a message is now held.
     friend bool operator==(const basic_recv_iterator& it, std::default_sentinel_t) {
@@ -160,7 +161,7 @@ class basic_recv_iterator {
 
     using core = detail::handle_core<T, detail::receiver_side>;
 
-    explicit basic_recv_iterator(const core* rx) noexcept : rx_(rx) {}
+    COURIER_TRIVIAL explicit basic_recv_iterator(const core* rx) noexcept : rx_(rx) {}
 
     // Makes sure a message is held; false when the range has ended. The message is received
     // straight into current_: one move from the channel, and a throwing move leaves it there.
@@ -195,8 +196,10 @@ class basic_recv_iterator {
 template <class T, bool Try>
 class basic_recv_range {
   public:
-    basic_recv_iterator<T, Try> begin() const noexcept { return basic_recv_iterator<T, Try>(rx_); }
-    std::default_sentinel_t end() const noexcept { return {}; }
+    COURIER_TRIVIAL basic_recv_iterator<T, Try> begin() const noexcept {
+        return basic_recv_iterator<T, Try>(rx_);
+    }
+    COURIER_TRIVIAL std::default_sentinel_t end() const noexcept { return {}; }
 
   private:
     template <class, class>
@@ -204,7 +207,7 @@ class basic_recv_range {
 
     using core = detail::handle_core<T, detail::receiver_side>;
 
-    explicit basic_recv_range(const core* rx) noexcept : rx_(rx) {}
+    COURIER_TRIVIAL explicit basic_recv_range(const core* rx) noexcept : rx_(rx) {}
 
     const core* rx_;
 };
@@ -265,8 +268,8 @@ struct sender_family<T, handle_kind<true, true>> {
 /// derive from it. Copyable: a copy is one more producer.
 /// Thread safety: all member functions may be called concurrently on the same object.
 template <class T, class Kind>
-class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::may_be_bounded>> {
-    using core = detail::handle_core<T, detail::sender_side<!Kind::may_be_bounded>>;
+class basic_sender : private detail::handle_core<T, detail::sender_side<Kind>> {
+    using core = detail::handle_core<T, detail::sender_side<Kind>>;
 
   public:
     /// Sends `value`, blocking while a bounded channel is full (capacity 0: until a receiver takes
@@ -307,7 +310,7 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     /// expected<void, send_error<T>> as send() returns it, suspending the coroutine (not the
     /// thread) while a bounded channel is full. The awaitable owns `value` until it completes.
     detail::send_awaiter<T, send_error<T>, void> async_send(T value) const {
-        return {this->get(), std::move(value), detail::deadline::never()};
+        return {this->get(), COURIER_MOVE(value), detail::deadline::never()};
     }
 
     /// Awaitable send_timeout(): expected<void, send_timeout_error<T>> (`timeout` or
@@ -315,7 +318,7 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     template <class Rep, class Period>
     detail::send_awaiter<T, send_timeout_error<T>, void> async_send_timeout(
         T value, std::chrono::duration<Rep, Period> timeout) const requires Kind::may_be_bounded {
-        return {this->get(), std::move(value), detail::deadline::after(timeout)};
+        return {this->get(), COURIER_MOVE(value), detail::deadline::after(timeout)};
     }
 
     /// Awaitable send_deadline() (any clock).
@@ -323,14 +326,14 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     detail::send_awaiter<T, send_timeout_error<T>, std::chrono::time_point<Clock, Duration>>
     async_send_deadline(T value, std::chrono::time_point<Clock, Duration> deadline)
         const requires Kind::may_be_bounded {
-        return {this->get(), std::move(value), deadline};
+        return {this->get(), COURIER_MOVE(value), deadline};
     }
 
     /// Awaitable send(value, st): expected<void, send_timeout_error<T>>, `stopped` (with the
     /// value) when a stop is requested on `st` first. A stop requested before still tries once.
     detail::send_awaiter<T, send_timeout_error<T>, void> async_send(T value,
                                                                     std::stop_token st) const {
-        return {this->get(), std::move(value), detail::deadline::never(), std::move(st)};
+        return {this->get(), COURIER_MOVE(value), detail::deadline::never(), COURIER_MOVE(st)};
     }
 
     /// async_send_timeout() that also gives up on a stop request on `st` (`stopped`).
@@ -338,7 +341,8 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     detail::send_awaiter<T, send_timeout_error<T>, void> async_send_timeout(
         T value, std::chrono::duration<Rep, Period> timeout,
         std::stop_token st) const requires Kind::may_be_bounded {
-        return {this->get(), std::move(value), detail::deadline::after(timeout), std::move(st)};
+        return {this->get(), COURIER_MOVE(value), detail::deadline::after(timeout),
+                COURIER_MOVE(st)};
     }
 
     /// async_send_deadline() that also gives up on a stop request on `st` (`stopped`).
@@ -346,7 +350,7 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
     detail::send_awaiter<T, send_timeout_error<T>, std::chrono::time_point<Clock, Duration>>
     async_send_deadline(T value, std::chrono::time_point<Clock, Duration> deadline,
                         std::stop_token st) const requires Kind::may_be_bounded {
-        return {this->get(), std::move(value), deadline, std::move(st)};
+        return {this->get(), COURIER_MOVE(value), deadline, COURIER_MOVE(st)};
     }
 
     /// A weak sender of this channel (weak_sender, weak_sync_sender or mpmc::weak_sender): it does
@@ -395,7 +399,7 @@ class basic_sender : private detail::handle_core<T, detail::sender_side<!Kind::m
   protected:
     /// An empty handle: behaves as the sender of a permanently disconnected channel.
     basic_sender() noexcept = default;
-    explicit basic_sender(detail::chan<T>* c) noexcept : core(c) {}
+    COURIER_TRIVIAL explicit basic_sender(detail::chan<T>* c) noexcept : core(c) {}
 
   private:
     friend struct detail::access;
@@ -455,7 +459,7 @@ class basic_weak_sender : private detail::handle_core<T, detail::weak_side> {
   protected:
     /// An empty weak handle: upgrade() returns std::nullopt.
     basic_weak_sender() noexcept = default;
-    explicit basic_weak_sender(detail::chan<T>* c) noexcept : core(c) {}
+    COURIER_TRIVIAL explicit basic_weak_sender(detail::chan<T>* c) noexcept : core(c) {}
 
   private:
     friend struct detail::access;
@@ -506,14 +510,14 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     /// Awaitable recv(st): expected<T, recv_timeout_error>, `stopped` (having taken nothing) when
     /// a stop is requested on `st` first. A stop requested before still tries once.
     detail::recv_awaiter<T, recv_timeout_error, void> async_recv(std::stop_token st) const {
-        return {this->get(), detail::deadline::never(), std::move(st)};
+        return {this->get(), detail::deadline::never(), COURIER_MOVE(st)};
     }
 
     /// async_recv_timeout() that also gives up on a stop request on `st` (`stopped`).
     template <class Rep, class Period>
     detail::recv_awaiter<T, recv_timeout_error, void> async_recv_timeout(
         std::chrono::duration<Rep, Period> timeout, std::stop_token st) const {
-        return {this->get(), detail::deadline::after(timeout), std::move(st)};
+        return {this->get(), detail::deadline::after(timeout), COURIER_MOVE(st)};
     }
 
     /// async_recv_deadline() that also gives up on a stop request on `st` (`stopped`).
@@ -521,7 +525,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     detail::recv_awaiter<T, recv_timeout_error, std::chrono::time_point<Clock, Duration>>
     async_recv_deadline(std::chrono::time_point<Clock, Duration> deadline,
                         std::stop_token st) const {
-        return {this->get(), deadline, std::move(st)};
+        return {this->get(), deadline, COURIER_MOVE(st)};
     }
 
     /// Receives a message if one is buffered (or, rendezvous, a sender is waiting); never blocks.
@@ -620,12 +624,12 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
     }
 
     /// Blocking iteration: each step receives one message; ends on disconnection.
-    iterator begin() const noexcept { return iterator(this); }
-    std::default_sentinel_t end() const noexcept { return {}; }
+    COURIER_TRIVIAL iterator begin() const noexcept { return iterator(this); }
+    COURIER_TRIVIAL std::default_sentinel_t end() const noexcept { return {}; }
     /// The same blocking iteration as a range object.
-    recv_range<T> iter() const noexcept { return recv_range<T>(this); }
+    COURIER_TRIVIAL recv_range<T> iter() const noexcept { return recv_range<T>(this); }
     /// Iteration over what can be received now without blocking.
-    try_recv_range<T> try_iter() const noexcept { return try_recv_range<T>(this); }
+    COURIER_TRIVIAL try_recv_range<T> try_iter() const noexcept { return try_recv_range<T>(this); }
 
     /// Stops accepting messages, for every handle of the channel: senders get `disconnected`
     /// (their value back) and blocked senders wake; what is buffered can still be received, then
@@ -642,7 +646,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
   protected:
     /// An empty handle: behaves as the receiver of a permanently disconnected channel.
     basic_receiver() noexcept = default;
-    explicit basic_receiver(detail::chan<T>* c) noexcept : core(c) {}
+    COURIER_TRIVIAL explicit basic_receiver(detail::chan<T>* c) noexcept : core(c) {}
 
   private:
     friend struct detail::access;
@@ -656,7 +660,7 @@ class basic_receiver : private detail::handle_core<T, detail::receiver_side>,
 #if COURIER_HAS_STD_EXPECTED
         // std::expected cannot be built in place: the flavor makes the result itself (through
         // a dispatch that instantiates every flavor the receiver can meet).
-        auto make = [](T&& v) { return result(std::in_place, std::move(v)); };
+        auto make = [](T&& v) { return result(std::in_place, COURIER_MOVE(v)); };
         auto fail = [](detail::op_status s) {
             return result(unexpect, detail::recv_failure<Error>(s));
         };

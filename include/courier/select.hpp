@@ -30,6 +30,7 @@
 
 #include "courier/detail/channel.hpp"
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/memory.hpp"
 #include "courier/detail/select_ops.hpp"
@@ -64,14 +65,15 @@ struct recv_arm {
     recv_op<T> op;
     F handler;
 
-    recv_arm(chan<T>* c, F&& f) : op(c), handler(std::move(f)) {}
+    COURIER_TRIVIAL recv_arm(chan<T>* c, F&& f) : op(c), handler(COURIER_MOVE(f)) {}
     // Moved only before it is used (into async_select's awaiter): a fresh operation on the channel.
-    recv_arm(recv_arm&& other) : op(other.op.channel()), handler(std::move(other.handler)) {}
+    COURIER_TRIVIAL recv_arm(recv_arm&& other)
+        : op(other.op.channel()), handler(COURIER_MOVE(other.handler)) {}
 
     bool fire() {
         using result = expected<T, recv_error>;
         handler(
-            after_resuming(op.complete([](T&& v) { return result(std::in_place, std::move(v)); },
+            after_resuming(op.complete([](T&& v) { return result(std::in_place, COURIER_MOVE(v)); },
                                        [](op_status) { return result(unexpect, recv_error{}); })));
         return true;
     }
@@ -84,10 +86,10 @@ struct send_arm {
     send_op<T> op;
 
     send_arm(chan<T>* c, T&& v, F&& f)
-        : value(std::move(v)), handler(std::move(f)), op(c, std::addressof(value)) {}
+        : value(COURIER_MOVE(v)), handler(COURIER_MOVE(f)), op(c, std::addressof(value)) {}
     send_arm(send_arm&& other)
-        : value(std::move(other.value)),
-          handler(std::move(other.handler)),
+        : value(COURIER_MOVE(other.value)),
+          handler(COURIER_MOVE(other.handler)),
           op(other.op.channel(), std::addressof(value)) {}
 
     bool fire() {
@@ -99,7 +101,7 @@ struct send_arm {
         if (s == op_status::ok) {
             handler(expected<void, send_error<T>>());
         } else {
-            handler(expected<void, send_error<T>>(unexpect, send_error<T>{std::move(value)}));
+            handler(expected<void, send_error<T>>(unexpect, send_error<T>{COURIER_MOVE(value)}));
         }
         return true;
     }
@@ -110,8 +112,10 @@ struct stop_arm {
     stop_op op;
     F handler;
 
-    stop_arm(std::stop_token st, F&& f) : op(std::move(st)), handler(std::move(f)) {}
-    stop_arm(stop_arm&& other) : op(other.op.token()), handler(std::move(other.handler)) {}
+    COURIER_TRIVIAL stop_arm(std::stop_token st, F&& f)
+        : op(COURIER_MOVE(st)), handler(COURIER_MOVE(f)) {}
+    COURIER_TRIVIAL stop_arm(stop_arm&& other)
+        : op(other.op.token()), handler(COURIER_MOVE(other.handler)) {}
 
     bool fire() {
         handler();
@@ -167,7 +171,7 @@ requires detail::receiver_handle<std::remove_cvref_t<Rx>>
 auto on_recv(const Rx& rx, F&& handler) {
     using T = detail::handle_value_t<std::remove_cvref_t<Rx>>;
     return detail::recv_arm<T, std::decay_t<F>>(detail::access::chan_of(rx),
-                                                std::decay_t<F>(std::forward<F>(handler)));
+                                                std::decay_t<F>(static_cast<F&&>(handler)));
 }
 
 /// A send arm: sends `value`; `handler(expected<void, send_error<T>>)` runs if this arm fires (a
@@ -178,8 +182,8 @@ requires detail::sender_handle<std::remove_cvref_t<Tx>>
 auto on_send(const Tx& tx, V&& value, F&& handler) {
     using T = detail::handle_value_t<std::remove_cvref_t<Tx>>;
     return detail::send_arm<T, std::decay_t<F>>(detail::access::chan_of(tx),
-                                                T(std::forward<V>(value)),
-                                                std::decay_t<F>(std::forward<F>(handler)));
+                                                T(static_cast<V&&>(value)),
+                                                std::decay_t<F>(static_cast<F&&>(handler)));
 }
 
 /// An arm that is ready once a stop is requested on `st` (a std::jthread's token, say); then it
@@ -188,27 +192,27 @@ auto on_send(const Tx& tx, V&& value, F&& handler) {
 /// included, is ready.
 template <class F>
 auto on_stop(std::stop_token st, F&& handler) {
-    return detail::stop_arm<std::decay_t<F>>(std::move(st),
-                                             std::decay_t<F>(std::forward<F>(handler)));
+    return detail::stop_arm<std::decay_t<F>>(COURIER_MOVE(st),
+                                             std::decay_t<F>(static_cast<F&&>(handler)));
 }
 
 /// Fires `handler()` if no operation completes within `d` (measured from the select call).
 template <class Rep, class Period, class F>
 auto on_timeout(std::chrono::duration<Rep, Period> d, F&& handler) {
     return detail::timeout_arm<std::decay_t<F>>{detail::deadline::after(d),
-                                                std::forward<F>(handler)};
+                                                static_cast<F&&>(handler)};
 }
 
 /// Fires `handler()` if no operation completes before `tp` (any clock).
 template <class Clock, class Duration, class F>
 auto on_deadline(std::chrono::time_point<Clock, Duration> tp, F&& handler) {
-    return detail::deadline_arm<Clock, Duration, std::decay_t<F>>{tp, std::forward<F>(handler)};
+    return detail::deadline_arm<Clock, Duration, std::decay_t<F>>{tp, static_cast<F&&>(handler)};
 }
 
 /// Fires `handler()` at once if no operation is ready: select never blocks.
 template <class F>
 auto on_default(F&& handler) {
-    return detail::default_arm<std::decay_t<F>>{std::forward<F>(handler)};
+    return detail::default_arm<std::decay_t<F>>{static_cast<F&&>(handler)};
 }
 
 /// Blocks until exactly one arm's operation completes (or its timeout/deadline/default arm
@@ -288,20 +292,32 @@ std::size_t select(Arms&&... arms) {
 
 // ---- the dynamic selector ---------------------------------------------------------------------
 
-class selector;
+// selector and selected_operation are the one instantiation of a class template each (the
+// template parameter is unused): a class template's member functions are compiled only in the
+// programs that call them, where an ordinary class's would be compiled, with all they call,
+// in every file that includes this header.
+template <class = void>
+class basic_selector;
+using selector = basic_selector<>;
+template <class>
+class basic_selected_operation;
+using selected_operation = basic_selected_operation<void>;
 
 /// The operation a selector chose, reserved and waiting to be completed with recv() or send() on
 /// the handle it was registered for. It must be completed: destroying it uncompleted terminates
 /// the program (the reservation would otherwise block the channel).
 /// Thread safety: not to be shared between threads.
-class selected_operation {
+template <class>
+class basic_selected_operation {
   public:
-    selected_operation(selected_operation&& other) noexcept
-        : sel_(std::exchange(other.sel_, nullptr)), index_(other.index_) {}
-    selected_operation& operator=(selected_operation&&) = delete;
-    selected_operation(const selected_operation&) = delete;
-    selected_operation& operator=(const selected_operation&) = delete;
-    ~selected_operation() {
+    basic_selected_operation(basic_selected_operation&& other) noexcept
+        : sel_(other.sel_), index_(other.index_) {
+        other.sel_ = nullptr;
+    }
+    basic_selected_operation& operator=(basic_selected_operation&&) = delete;
+    basic_selected_operation(const basic_selected_operation&) = delete;
+    basic_selected_operation& operator=(const basic_selected_operation&) = delete;
+    ~basic_selected_operation() {
         if (sel_ != nullptr) {
             std::fputs("courier: a selected operation was destroyed without being completed\n",
                        stderr);
@@ -310,7 +326,7 @@ class selected_operation {
     }
 
     /// The index the selector returned when this operation was added.
-    std::size_t index() const noexcept { return index_; }
+    COURIER_TRIVIAL std::size_t index() const noexcept { return index_; }
 
     /// Completes a selected receive on `rx` (the handle it was registered for). Throws
     /// std::invalid_argument if `rx` is not that handle's channel or the operation is a send.
@@ -325,8 +341,10 @@ class selected_operation {
         const Tx& tx, V&& value);
 
   private:
-    friend class selector;
-    selected_operation(selector* s, std::size_t i) noexcept : sel_(s), index_(i) {}
+    template <class>
+    friend class basic_selector;
+    COURIER_TRIVIAL basic_selected_operation(selector* s, std::size_t i) noexcept
+        : sel_(s), index_(i) {}
 
     selector* sel_;
     std::size_t index_;
@@ -334,20 +352,21 @@ class selected_operation {
 
 /// A run-time list of operations to select over. The handles must outlive the selector.
 /// Thread safety: a selector is used by one thread at a time.
-class selector {
+template <class>
+class basic_selector {
   public:
-    selector() = default;
-    selector(const selector&) = delete;
-    selector& operator=(const selector&) = delete;
-    selector(selector&&) noexcept = default;
-    selector& operator=(selector&& o) noexcept {
-        selector gone(std::move(*this));
-        ops_ = std::move(o.ops_);
-        is_send_ = std::move(o.is_send_);
-        order_ = std::move(o.order_);
+    basic_selector() = default;
+    basic_selector(const basic_selector&) = delete;
+    basic_selector& operator=(const basic_selector&) = delete;
+    basic_selector(basic_selector&&) noexcept = default;
+    basic_selector& operator=(basic_selector&& o) noexcept {
+        basic_selector gone(COURIER_MOVE(*this));
+        ops_ = COURIER_MOVE(o.ops_);
+        is_send_ = COURIER_MOVE(o.is_send_);
+        order_ = COURIER_MOVE(o.order_);
         return *this;
     }
-    ~selector() {
+    ~basic_selector() {
         for (std::size_t i = 0; i < ops_.size(); ++i) {
             delete ops_[i];
         }
@@ -415,10 +434,11 @@ class selector {
     }
 
     /// The number of operations added.
-    std::size_t size() const noexcept { return ops_.size(); }
+    COURIER_TRIVIAL std::size_t size() const noexcept { return ops_.size(); }
 
   private:
-    friend class selected_operation;
+    template <class>
+    friend class basic_selected_operation;
 
     std::size_t add(detail::owner<detail::select_op> op, bool is_send) {
         // Room first, so that the pushes cannot throw: an operation is in all three or in none.
@@ -457,9 +477,10 @@ class selector {
     detail::pod_vector<std::size_t> order_;
 };
 
+template <class X>
 template <class Rx>
 requires detail::receiver_handle<Rx> expected<detail::handle_value_t<Rx>, recv_error>
-selected_operation::recv(const Rx& rx) {
+basic_selected_operation<X>::recv(const Rx& rx) {
     using T = detail::handle_value_t<Rx>;
     using result = expected<T, recv_error>;
     if (sel_ == nullptr || sel_->is_send_[index_]) {
@@ -472,13 +493,14 @@ selected_operation::recv(const Rx& rx) {
     }
     sel_ = nullptr;
     const detail::resume_point resume;
-    return op->complete([](T&& v) { return result(std::in_place, std::move(v)); },
+    return op->complete([](T&& v) { return result(std::in_place, COURIER_MOVE(v)); },
                         [](detail::op_status) { return result(unexpect, recv_error{}); });
 }
 
+template <class X>
 template <class Tx, class V>
 requires detail::sender_handle<Tx> expected<void, send_error<detail::handle_value_t<Tx>>>
-selected_operation::send(const Tx& tx, V&& value) {
+basic_selected_operation<X>::send(const Tx& tx, V&& value) {
     using T = detail::handle_value_t<Tx>;
     if (sel_ == nullptr || !sel_->is_send_[index_]) {
         throw std::invalid_argument(
@@ -490,7 +512,7 @@ selected_operation::send(const Tx& tx, V&& value) {
             "courier::selected_operation::send: not the sender this operation was added for");
     }
     sel_ = nullptr;
-    T v(std::forward<V>(value));
+    T v(static_cast<V&&>(value));
     const detail::op_status s = op->complete(v);
     detail::resume_queued();
     if (s == detail::op_status::ok) {
@@ -498,9 +520,9 @@ selected_operation::send(const Tx& tx, V&& value) {
     }
     if (s == detail::op_status::full) {
         // A rendezvous receiver's move threw; the message is still ours. Send it normally.
-        return tx.send(std::move(v));
+        return tx.send(COURIER_MOVE(v));
     }
-    return expected<void, send_error<T>>(unexpect, send_error<T>{std::move(v)});
+    return expected<void, send_error<T>>(unexpect, send_error<T>{COURIER_MOVE(v)});
 }
 
 }  // namespace courier

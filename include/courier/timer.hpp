@@ -14,6 +14,7 @@
 
 #include "courier/detail/channel.hpp"
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/flavors/timer.hpp"
 #include "courier/detail/handle.hpp"
 #include "courier/detail/time.hpp"
@@ -26,7 +27,7 @@ namespace detail {
 struct timer_factory {
     template <class T, class... Args>
     static mpmc::receiver<T> make(Args&&... args) {
-        chan<T>* c = chan<T>::make_timer(std::forward<Args>(args)...);
+        chan<T>* c = chan<T>::make_timer(static_cast<Args&&>(args)...);
         return access::adopt<mpmc::receiver<T>>(c);
     }
 };

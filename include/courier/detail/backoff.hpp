@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 
 namespace courier::detail {
@@ -40,7 +41,7 @@ class backoff {
         }
     }
 
-    bool completed() const noexcept { return step_ > yield_limit; }
+    COURIER_TRIVIAL bool completed() const noexcept { return step_ > yield_limit; }
 
   private:
     std::uint32_t step_ = 0;

@@ -6,7 +6,7 @@
 //
 // An iterator that appends to a vector-like container (std::back_insert_iterator over a container
 // with reserve() and capacity() whose value_type is T) reserves room in prepare() and then appends
-// without allocating; any other iterator is written through as `*out = std::move(v); ++out;`.
+// without allocating; any other iterator is written through as `*out = COURIER_MOVE(v); ++out;`.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "courier/detail/config.hpp"
 #include "courier/detail/status.hpp"
 
 namespace courier::detail {
@@ -23,15 +24,15 @@ template <class T, class Out>
 class batch_sink {
   public:
     explicit batch_sink(Out& out) noexcept(std::is_nothrow_move_constructible_v<Out>)
-        : out_(std::move(out)) {}
+        : out_(COURIER_MOVE(out)) {}
 
     static constexpr bool nothrow_put =
         noexcept(*std::declval<Out&>() = std::declval<T&&>())&& noexcept(++std::declval<Out&>());
 
-    void prepare(std::size_t) noexcept {}
+    COURIER_TRIVIAL void prepare(std::size_t) noexcept {}
 
     void put(T&& v) noexcept(nothrow_put) {
-        *out_ = std::move(v);
+        *out_ = COURIER_MOVE(v);
         ++out_;
     }
 
@@ -58,7 +59,8 @@ class batch_sink<T, std::back_insert_iterator<C>> {
     };
 
   public:
-    explicit batch_sink(std::back_insert_iterator<C>& out) noexcept : c_(container_of::get(out)) {}
+    COURIER_TRIVIAL explicit batch_sink(std::back_insert_iterator<C>& out) noexcept
+        : c_(container_of::get(out)) {}
 
     static constexpr bool nothrow_put = std::is_nothrow_move_constructible_v<T>;
 
@@ -72,7 +74,7 @@ class batch_sink<T, std::back_insert_iterator<C>> {
         }
     }
 
-    void put(T&& v) noexcept(nothrow_put) { c_.push_back(std::move(v)); }
+    COURIER_TRIVIAL void put(T&& v) noexcept(nothrow_put) { c_.push_back(COURIER_MOVE(v)); }
 
   private:
     C& c_;
@@ -85,7 +87,7 @@ std::size_t recv_each(Flavor& f, Sink& sink, std::size_t max, op_status& st) {
     st = op_status::ok;
     std::size_t n = 0;
     auto put = [&sink](T&& v) {
-        sink.put(std::move(v));
+        sink.put(COURIER_MOVE(v));
         return true;
     };
     auto fail = [&st, &n](op_status s) {

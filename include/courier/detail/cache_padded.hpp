@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <utility>
 
+#include "courier/detail/config.hpp"
+
 namespace courier::detail {
 
 // 128 bytes: adjacent-line prefetchers on x86 pull lines in pairs, so 64 is not enough to keep
@@ -16,12 +18,12 @@ struct alignas(cache_line) cache_padded {
     T value;
 
     template <class... Args>
-    explicit cache_padded(Args&&... args) : value(std::forward<Args>(args)...) {}
+    COURIER_TRIVIAL explicit cache_padded(Args&&... args) : value(static_cast<Args&&>(args)...) {}
 
-    T* operator->() noexcept { return &value; }
-    const T* operator->() const noexcept { return &value; }
-    T& operator*() noexcept { return value; }
-    const T& operator*() const noexcept { return value; }
+    COURIER_TRIVIAL T* operator->() noexcept { return &value; }
+    COURIER_TRIVIAL const T* operator->() const noexcept { return &value; }
+    COURIER_TRIVIAL T& operator*() noexcept { return value; }
+    COURIER_TRIVIAL const T& operator*() const noexcept { return value; }
 };
 
 }  // namespace courier::detail

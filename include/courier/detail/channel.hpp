@@ -12,12 +12,13 @@
 // Flavor dispatch happens here and only here. A channel is a chan<T> (the counts, the flavor's
 // index and a table of the flavor's functions) with its flavor after it (chan_of<T, F>), made by
 // the factories below: a program compiles only the flavors it creates channels of.
-//   - The operations every handle reaches without knowing its flavor (receive, the snapshots, the
-//     two disconnects, the free) go through the table, which is instantiated with the channel.
+//   - The operations every handle reaches without knowing its flavor (receive, is_disconnected,
+//     the two disconnects, the free) go through the table, which is instantiated with the channel.
 //   - The senders pass the flavors their channel can have (flavor_mask) and are dispatched over
 //     those alone (visit_some): an unbounded sender calls the list's send directly.
-//   - What is generic in a caller's type (a batch receive's output, a select verb) is dispatched
-//     over the flavors in its mask, which instantiates them only where it is used.
+//   - What is generic in a caller's type (a batch receive's output, a select verb) and what few
+//     programs call (the snapshots len, is_empty, capacity) is dispatched over the flavors in the
+//     handle's mask, which instantiates them only where it is used.
 // Every flavor has the same member functions (flavors/queue.hpp lists the interface). Nothing
 // outside this file names a flavor.
 #pragma once
@@ -95,10 +96,7 @@ struct chan_ops {
     /// at `place` (one move from the channel's slot): ok, or why nothing was received.
     op_status (*recv_into)(chan<T>& c, deadline& dl, T* place);
     op_status (*try_recv_into)(chan<T>& c, T* place);
-    std::size_t (*len)(const chan<T>& c);
-    bool (*is_empty)(const chan<T>& c);
     bool (*is_disconnected)(const chan<T>& c);
-    std::optional<std::size_t> (*capacity)(const chan<T>& c);
 };
 
 template <class T>
@@ -133,7 +131,7 @@ class chan {
     /// A new receive-only timer channel: it has no sender side, so its receivers alone own it.
     template <class... Args>
     COURIER_NOINLINE static chan* make_timer(Args&&... args) {
-        return new chan_of<T, timer_flavor<T>>(receivers_only, std::forward<Args>(args)...);
+        return new chan_of<T, timer_flavor<T>>(receivers_only, static_cast<Args&&>(args)...);
     }
 
     chan(const chan&) = delete;
@@ -165,7 +163,7 @@ class chan {
         return ops_->recv_into(*this, dl, place);
     }
     /// recv_into(), never blocking.
-    COURIER_HOT op_status try_recv_into(T* place) { return ops_->try_recv_into(*this, place); }
+    COURIER_TRIVIAL op_status try_recv_into(T* place) { return ops_->try_recv_into(*this, place); }
 
     /// The receive with the result made by the caller: make(T&&) with the message or fail(status),
     /// blocking until `dl` at most. Dispatched over the flavors in Mask.
@@ -204,7 +202,7 @@ class chan {
         }
         sink.prepare(1);
         auto put = [&sink](T&& v) {
-            sink.put(std::move(v));
+            sink.put(COURIER_MOVE(v));
             return true;
         };
         auto fail = [&st](op_status s) {
@@ -229,21 +227,32 @@ class chan {
 
     /// Stops accepting messages: senders fail from now on, blocked ones wake; buffered messages
     /// can still be received.
-    void close() { ops_->disconnect(*this); }
+    COURIER_TRIVIAL void close() { ops_->disconnect(*this); }
 
-    // ---- snapshots --------------------------------------------------------------------------
+    // ---- snapshots ----------------------------------------------------------------------------
+    // Dispatched over the flavors the calling handle can meet (Mask), only where they are used:
+    // a program that never asks for a length compiles no flavor's len().
 
-    std::size_t len() const { return ops_->len(*this); }
-    bool is_empty() const { return ops_->is_empty(*this); }
-    bool is_disconnected() const { return ops_->is_disconnected(*this); }
-    std::optional<std::size_t> capacity() const { return ops_->capacity(*this); }
+    template <unsigned Mask = flavor_mask::all>
+    std::size_t len() {
+        return visit_some<Mask>([](auto& f) { return f.len(); });
+    }
+    template <unsigned Mask = flavor_mask::all>
+    bool is_empty() {
+        return visit_some<Mask>([](auto& f) { return f.is_empty(); });
+    }
+    template <unsigned Mask = flavor_mask::all>
+    std::optional<std::size_t> capacity() {
+        return visit_some<Mask>([](auto& f) { return f.capacity(); });
+    }
+    COURIER_TRIVIAL bool is_disconnected() const { return ops_->is_disconnected(*this); }
 
     // ---- handle counts ------------------------------------------------------------------------
 
-    void acquire_sender() noexcept { acquire(senders_); }
-    void acquire_receiver() noexcept { acquire(receivers_); }
+    COURIER_TRIVIAL void acquire_sender() noexcept { acquire(senders_); }
+    COURIER_TRIVIAL void acquire_receiver() noexcept { acquire(receivers_); }
     /// One more weak sender: it keeps the memory, not the channel's connection.
-    void acquire_ref() noexcept { acquire(refs_); }
+    COURIER_TRIVIAL void acquire_ref() noexcept { acquire(refs_); }
     /// Drops a weak sender; frees the channel if nothing else holds it.
     void release_ref() noexcept {
         // acq_rel: every earlier use of the channel happens-before the free.
@@ -272,7 +281,9 @@ class chan {
     }
 
     /// Live handles of each side (snapshots); weak senders are in neither.
-    std::size_t sender_count() const noexcept { return senders_.load(std::memory_order_relaxed); }
+    COURIER_TRIVIAL std::size_t sender_count() const noexcept {
+        return senders_.load(std::memory_order_relaxed);
+    }
     std::size_t receiver_count() const noexcept {
         return receivers_.load(std::memory_order_relaxed);
     }
@@ -320,7 +331,7 @@ class chan {
                                                                  zero_flavor<T>, timer_flavor<T>>>>;
 
     template <class F>
-    COURIER_HOT F& as() noexcept {
+    COURIER_TRIVIAL F& as() noexcept {
         return static_cast<chan_of<T, F>*>(this)->flavor;
     }
 
@@ -360,7 +371,7 @@ class chan {
         }
     }
 
-    void check_kind([[maybe_unused]] unsigned only) const noexcept {
+    COURIER_TRIVIAL void check_kind([[maybe_unused]] unsigned only) const noexcept {
 #if !defined(NDEBUG)
         if (kind_ != only) {
             unreachable_flavor();
@@ -398,7 +409,7 @@ class chan {
 template <class F>
 struct flavor_box {
     template <class... Args>
-    explicit flavor_box(Args&&... args) : flavor(std::forward<Args>(args)...) {}
+    COURIER_TRIVIAL explicit flavor_box(Args&&... args) : flavor(static_cast<Args&&>(args)...) {}
     F flavor;
 };
 
@@ -408,32 +419,34 @@ class chan_of final : public flavor_box<F>, public chan<T> {
   public:
     template <class... Args>
     explicit chan_of(typename chan<T>::sides s, Args&&... args)
-        : flavor_box<F>(std::forward<Args>(args)...), chan<T>(table(), flavor_index<F>, s) {}
+        : flavor_box<F>(static_cast<Args&&>(args)...), chan<T>(table(), flavor_index<F>, s) {}
 
   private:
-    static F& of(chan<T>& c) noexcept { return static_cast<chan_of&>(c).flavor; }
-    static const F& of(const chan<T>& c) noexcept { return static_cast<const chan_of&>(c).flavor; }
+    COURIER_TRIVIAL static F& of(chan<T>& c) noexcept { return static_cast<chan_of&>(c).flavor; }
+    COURIER_TRIVIAL static const F& of(const chan<T>& c) noexcept {
+        return static_cast<const chan_of&>(c).flavor;
+    }
 
     // The table's entries: plain static functions (a lambda converted to a function pointer is
     // two functions, its call operator and the static invoker), named apart from chan's members.
-    static void op_destroy(chan<T>* c) noexcept { delete static_cast<chan_of*>(c); }
-    static void op_disconnect(chan<T>& c) { of(c).disconnect(); }
-    static void op_disconnect_receivers(chan<T>& c) { of(c).disconnect_receivers(); }
+    COURIER_TRIVIAL static void op_destroy(chan<T>* c) noexcept { delete static_cast<chan_of*>(c); }
+    COURIER_TRIVIAL static void op_disconnect(chan<T>& c) { of(c).disconnect(); }
+    COURIER_TRIVIAL static void op_disconnect_receivers(chan<T>& c) {
+        of(c).disconnect_receivers();
+    }
     static op_status op_recv_into(chan<T>& c, deadline& dl, T* place) {
         return of(c).recv(dl, construct_at{place}, pass_status{});
     }
     static op_status op_try_recv_into(chan<T>& c, T* place) {
         return of(c).try_recv(construct_at{place}, pass_status{});
     }
-    static std::size_t op_len(const chan<T>& c) { return of(c).len(); }
-    static bool op_is_empty(const chan<T>& c) { return of(c).is_empty(); }
-    static bool op_is_disconnected(const chan<T>& c) { return of(c).is_disconnected(); }
-    static std::optional<std::size_t> op_capacity(const chan<T>& c) { return of(c).capacity(); }
+    COURIER_TRIVIAL static bool op_is_disconnected(const chan<T>& c) {
+        return of(c).is_disconnected();
+    }
 
     static const chan_ops<T>* table() noexcept {
-        static constexpr chan_ops<T> ops{
-            &op_destroy, &op_disconnect, &op_disconnect_receivers, &op_recv_into, &op_try_recv_into,
-            &op_len,     &op_is_empty,   &op_is_disconnected,      &op_capacity};
+        static constexpr chan_ops<T> ops{&op_destroy,   &op_disconnect,    &op_disconnect_receivers,
+                                         &op_recv_into, &op_try_recv_into, &op_is_disconnected};
         return &ops;
     }
 
@@ -441,12 +454,12 @@ class chan_of final : public flavor_box<F>, public chan<T> {
     struct construct_at {
         T* place;
         op_status operator()(T&& v) const {
-            ::new (static_cast<void*>(place)) T(std::move(v));
+            ::new (static_cast<void*>(place)) T(COURIER_MOVE(v));
             return op_status::ok;
         }
     };
     struct pass_status {
-        op_status operator()(op_status s) const noexcept { return s; }
+        COURIER_TRIVIAL op_status operator()(op_status s) const noexcept { return s; }
     };
 };
 

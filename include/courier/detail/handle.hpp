@@ -59,18 +59,20 @@ struct access {
     /// and sync_channel()).
     template <class Tx, class Rx, class T, class... Args>
     static std::pair<Tx, Rx> open(Args&&... args) {
-        chan<T>* c = chan<T>::make(std::forward<Args>(args)...);
+        chan<T>* c = chan<T>::make(static_cast<Args&&>(args)...);
         return {adopt<Tx>(c), adopt<Rx>(c)};
     }
 };
 
-/// Which count of a channel a handle holds: the senders' or the receivers'. `Unbounded` (senders
-/// only): the handle only ever belongs to an unbounded channel (courier::sender), so its capacity
-/// is std::nullopt without asking.
-template <bool Sender, bool Unbounded = false>
+/// Which count of a channel a handle holds: the senders' or the receivers'; and which flavors its
+/// channel can have (a flavor_mask: the snapshots are dispatched over those alone). A handle that
+/// only ever belongs to an unbounded channel (courier::sender) knows its capacity (std::nullopt)
+/// without asking.
+template <bool Sender, unsigned Flavors = flavor_mask::all>
 struct side {
     static constexpr bool is_sender = Sender;
-    static constexpr bool unbounded = Unbounded;
+    static constexpr unsigned flavors = Flavors;
+    static constexpr bool unbounded = Flavors == flavor_mask::list;
 
     template <class T>
     static void acquire(chan<T>* c) noexcept {
@@ -90,8 +92,8 @@ struct side {
     }
 };
 
-template <bool Unbounded>
-using sender_side = side<true, Unbounded>;
+template <class Kind>
+using sender_side = side<true, flavor_mask::sender_side<Kind>>;
 using receiver_side = side<false>;
 
 /// The count a weak sender holds: the channel's memory, not its connection.
@@ -112,13 +114,15 @@ template <class T, class Side>
 class handle_core {
   public:
     handle_core() noexcept = default;
-    explicit handle_core(chan<T>* c) noexcept : chan_(c) {}
+    COURIER_TRIVIAL explicit handle_core(chan<T>* c) noexcept : chan_(c) {}
     handle_core(const handle_core& other) noexcept : chan_(other.chan_) {
         if (chan_ != nullptr) {
             Side::acquire(chan_);
         }
     }
-    handle_core(handle_core&& other) noexcept : chan_(std::exchange(other.chan_, nullptr)) {}
+    COURIER_TRIVIAL handle_core(handle_core&& other) noexcept : chan_(other.chan_) {
+        other.chan_ = nullptr;
+    }
     handle_core& operator=(const handle_core& other) noexcept {
         if (this != &other) {
             handle_core tmp(other);
@@ -129,37 +133,47 @@ class handle_core {
     handle_core& operator=(handle_core&& other) noexcept {
         if (this != &other) {
             reset();
-            chan_ = std::exchange(other.chan_, nullptr);
+            chan_ = other.chan_;
+            other.chan_ = nullptr;
         }
         return *this;
     }
-    ~handle_core() { reset(); }
+    COURIER_TRIVIAL ~handle_core() { reset(); }
 
-    void swap(handle_core& other) noexcept { std::swap(chan_, other.chan_); }
+    COURIER_TRIVIAL void swap(handle_core& other) noexcept { std::swap(chan_, other.chan_); }
 
     /// Drops this handle now, as its destructor would. The last sender disconnects the channel
     /// for receivers. The last receiver destroys every buffered message before this returns, and
     /// every later send fails, handing its value back.
-    void reset() noexcept {
-        if (chan<T>* c = std::exchange(chan_, nullptr)) {
+    COURIER_TRIVIAL void reset() noexcept {
+        chan<T>* c = chan_;
+        chan_ = nullptr;
+        if (c != nullptr) {
             Side::release(c);
         }
     }
 
     /// True when the other side is gone (a snapshot): for a sender, every receiver is gone or
     /// closed; for a receiver, every sender is gone or the channel was closed.
-    bool is_disconnected() const { return chan_ == nullptr || chan_->is_disconnected(); }
+    COURIER_TRIVIAL bool is_disconnected() const {
+        return chan_ == nullptr || chan_->is_disconnected();
+    }
     /// The number of buffered messages (a snapshot).
-    std::size_t size() const { return chan_ != nullptr ? chan_->len() : 0; }
+    COURIER_TRIVIAL std::size_t size() const {
+        return chan_ != nullptr ? chan_->template len<Side::flavors>() : 0;
+    }
     /// True when no message is buffered (a snapshot).
-    bool empty() const { return chan_ == nullptr || chan_->is_empty(); }
+    COURIER_TRIVIAL bool empty() const {
+        return chan_ == nullptr || chan_->template is_empty<Side::flavors>();
+    }
     /// std::nullopt for an unbounded channel (always, for a courier::sender), else the capacity
     /// given to sync_channel (0: rendezvous).
     std::optional<std::size_t> capacity() const {
         if constexpr (Side::unbounded) {
             return std::nullopt;
         } else {
-            return chan_ != nullptr ? chan_->capacity() : std::optional<std::size_t>{0};
+            return chan_ != nullptr ? chan_->template capacity<Side::flavors>()
+                                    : std::optional<std::size_t>{0};
         }
     }
     /// False for an empty handle.
@@ -184,7 +198,7 @@ class handle_core {
         return chan_ != nullptr && theirs == static_cast<const void*>(chan_);
     }
 
-    chan<T>* get() const noexcept { return chan_; }
+    COURIER_TRIVIAL chan<T>* get() const noexcept { return chan_; }
 
   private:
     chan<T>* chan_ = nullptr;
@@ -195,14 +209,14 @@ template <class Error, class T>
 Error send_failure(op_status s, T& value) {
     if constexpr (std::is_same_v<Error, try_send_error<T>>) {
         return Error{s == op_status::full ? send_status::full : send_status::disconnected,
-                     std::move(value)};
+                     COURIER_MOVE(value)};
     } else if constexpr (std::is_same_v<Error, send_timeout_error<T>>) {
         const send_status kind = s == op_status::timeout   ? send_status::timeout
                                  : s == op_status::stopped ? send_status::stopped
                                                            : send_status::disconnected;
-        return Error{kind, std::move(value)};
+        return Error{kind, COURIER_MOVE(value)};
     } else {
-        return Error{std::move(value)};
+        return Error{COURIER_MOVE(value)};
     }
 }
 

@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "courier/detail/config.hpp"
+
 #if defined(__GLIBCXX__) && __has_include(<bits/stl_construct.h>)
 #include <bits/stl_construct.h>
 #else
@@ -25,8 +27,8 @@ template <class T>
 class owner {
   public:
     owner() noexcept = default;
-    explicit owner(T* p) noexcept : p_(p) {}
-    owner(owner&& o) noexcept : p_(o.release()) {}
+    COURIER_TRIVIAL explicit owner(T* p) noexcept : p_(p) {}
+    COURIER_TRIVIAL owner(owner&& o) noexcept : p_(o.release()) {}
     /// From an owner of a derived type (whose base T has a virtual destructor).
     template <class U>
     requires(!std::is_same_v<U, T> && std::is_convertible_v<U*, T*>) owner(owner<U>&& o)
@@ -39,12 +41,20 @@ class owner {
     owner& operator=(const owner&) = delete;
     ~owner() { delete p_; }
 
-    T* get() const noexcept { return p_; }
-    T* operator->() const noexcept { return p_; }
-    T& operator*() const noexcept { return *p_; }
+    COURIER_TRIVIAL T* get() const noexcept { return p_; }
+    COURIER_TRIVIAL T* operator->() const noexcept { return p_; }
+    COURIER_TRIVIAL T& operator*() const noexcept { return *p_; }
     explicit operator bool() const noexcept { return p_ != nullptr; }
-    T* release() noexcept { return std::exchange(p_, nullptr); }
-    void reset(T* p = nullptr) noexcept { delete std::exchange(p_, p); }
+    COURIER_TRIVIAL T* release() noexcept {
+        T* p = p_;
+        p_ = nullptr;
+        return p;
+    }
+    COURIER_TRIVIAL void reset(T* p = nullptr) noexcept {
+        T* old = p_;
+        p_ = p;
+        delete old;
+    }
 
   private:
     T* p_ = nullptr;
@@ -53,7 +63,7 @@ class owner {
 /// std::make_unique for owner.
 template <class T, class... Args>
 owner<T> make_owner(Args&&... args) {
-    return owner<T>(new T(std::forward<Args>(args)...));
+    return owner<T>(new T(static_cast<Args&&>(args)...));
 }
 
 /// A growable array of trivially copyable values (pointers, indices, flags): what the run-time
@@ -65,15 +75,19 @@ class pod_vector {
 
   public:
     pod_vector() noexcept = default;
-    pod_vector(pod_vector&& o) noexcept
-        : data_(std::exchange(o.data_, nullptr)),
-          size_(std::exchange(o.size_, 0)),
-          capacity_(std::exchange(o.capacity_, 0)) {}
+    pod_vector(pod_vector&& o) noexcept : data_(o.data_), size_(o.size_), capacity_(o.capacity_) {
+        o.data_ = nullptr;
+        o.size_ = 0;
+        o.capacity_ = 0;
+    }
     pod_vector& operator=(pod_vector&& o) noexcept {
-        pod_vector gone(std::move(*this));
-        data_ = std::exchange(o.data_, nullptr);
-        size_ = std::exchange(o.size_, 0);
-        capacity_ = std::exchange(o.capacity_, 0);
+        pod_vector gone(COURIER_MOVE(*this));
+        data_ = o.data_;
+        size_ = o.size_;
+        capacity_ = o.capacity_;
+        o.data_ = nullptr;
+        o.size_ = 0;
+        o.capacity_ = 0;
         return *this;
     }
     pod_vector(const pod_vector&) = delete;
@@ -107,15 +121,15 @@ class pod_vector {
         ::new (static_cast<void*>(data_ + size_)) T(v);
         ++size_;
     }
-    void pop_back() noexcept { --size_; }
+    COURIER_TRIVIAL void pop_back() noexcept { --size_; }
 
-    T* data() noexcept { return data_; }
-    const T* data() const noexcept { return data_; }
-    std::size_t size() const noexcept { return size_; }
-    bool empty() const noexcept { return size_ == 0; }
-    T& operator[](std::size_t i) noexcept { return data_[i]; }
-    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
-    T& front() noexcept { return data_[0]; }
+    COURIER_TRIVIAL T* data() noexcept { return data_; }
+    COURIER_TRIVIAL const T* data() const noexcept { return data_; }
+    COURIER_TRIVIAL std::size_t size() const noexcept { return size_; }
+    COURIER_TRIVIAL bool empty() const noexcept { return size_ == 0; }
+    COURIER_TRIVIAL T& operator[](std::size_t i) noexcept { return data_[i]; }
+    COURIER_TRIVIAL const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    COURIER_TRIVIAL T& front() noexcept { return data_[0]; }
 
   private:
     T* data_ = nullptr;

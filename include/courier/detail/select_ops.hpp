@@ -25,6 +25,7 @@
 
 #include "courier/detail/channel.hpp"
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
@@ -59,7 +60,9 @@ class select_op {
     /// complete it: a rendezvous partner's hand-off is finished, a queue's wake-up passed on.
     virtual void abandon() noexcept = 0;
 
-    std::uintptr_t id() const noexcept { return reinterpret_cast<std::uintptr_t>(this); }
+    COURIER_TRIVIAL std::uintptr_t id() const noexcept {
+        return reinterpret_cast<std::uintptr_t>(this);
+    }
 };
 
 /// The operation on one side (send_side or recv_side) of a channel of T: the channel, the
@@ -70,9 +73,10 @@ class select_op {
 template <class T, class Side>
 class chan_op final : public select_op {
   public:
-    explicit chan_op(chan<T>* c, T* value = nullptr) noexcept : chan_(c), value_(value) {}
+    COURIER_TRIVIAL explicit chan_op(chan<T>* c, T* value = nullptr) noexcept
+        : chan_(c), value_(value) {}
 
-    chan<T>* channel() const noexcept { return chan_; }
+    COURIER_TRIVIAL chan<T>* channel() const noexcept { return chan_; }
 
     bool try_reserve() override {
         return reserved(run_or(op_status::disconnected,
@@ -141,7 +145,7 @@ class chan_op final : public select_op {
         if (chan_ == nullptr) {
             return if_empty;
         }
-        return chan_->select(state_, std::forward<Verb>(verb));
+        return chan_->select(state_, static_cast<Verb&&>(verb));
     }
 
     /// Records the outcome of a reservation; true if the operation can complete now.
@@ -166,11 +170,12 @@ using send_op = chan_op<T, send_side>;
 /// it is registered, a stop request selects the waiting select with this operation's id, as a
 /// partner would, through a stop_guard (wait/stop.hpp; its destructor, in unregister_op(), waits
 /// for a callback running on another thread, so the waiter outlives its wake()).
-class stop_op final : public select_op {
+template <class = void>
+class basic_stop_op final : public select_op {
   public:
-    explicit stop_op(std::stop_token st) noexcept : st_(std::move(st)) {}
+    COURIER_TRIVIAL explicit basic_stop_op(std::stop_token st) noexcept : st_(COURIER_MOVE(st)) {}
 
-    const std::stop_token& token() const noexcept { return st_; }
+    COURIER_TRIVIAL const std::stop_token& token() const noexcept { return st_; }
 
     bool try_reserve() override { return requested(); }
     bool register_op(waiter& w) override {
@@ -190,16 +195,20 @@ class stop_op final : public select_op {
     void abandon() noexcept override {}
 
   private:
-    bool requested() const noexcept { return sync::stop_requested(st_); }
+    COURIER_TRIVIAL bool requested() const noexcept { return sync::stop_requested(st_); }
 
     std::stop_token st_;
     stop_guard guard_;
 };
+using stop_op = basic_stop_op<>;
 
 // ---- the algorithm --------------------------------------------------------------------------
+// Function templates (of an unused parameter), as stop_op is a class template: compiled only
+// where a select runs, not in every file that includes select.hpp.
 
 /// A per-thread random order for the fast path, so that no ready operation starves.
 /// (Fisher-Yates; under the model checker every order is a scheduler choice.)
+template <class = void>
 inline void shuffle_order(std::size_t* order, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         order[i] = i;
@@ -211,6 +220,7 @@ inline void shuffle_order(std::size_t* order, std::size_t n) {
 
 /// When a waiting select must wake up at the latest: the caller's deadline or the earliest time
 /// at which an operation becomes ready by the clock alone (a timer's delivery).
+template <class = void>
 inline deadline_t earliest_wake(select_op* const* ops, std::size_t n, deadline& dl) {
     deadline_t wake = dl.steady();
     for (std::size_t k = 0; k < n; ++k) {
@@ -225,6 +235,7 @@ inline deadline_t earliest_wake(select_op* const* ops, std::size_t n, deadline& 
 /// early when one is ready already (returned if our own abort of `w` won, so that the caller takes
 /// it after unregistering) or a partner selected `w` meanwhile. Used by run_select and by the
 /// coroutine's async_select_core.
+template <class = void>
 inline std::optional<std::size_t> register_all(select_op* const* ops, const std::size_t* order,
                                                std::size_t n, waiter& w, std::size_t& registered) {
     for (std::size_t k = 0; k < n; ++k) {
@@ -243,6 +254,7 @@ inline std::optional<std::size_t> register_all(select_op* const* ops, const std:
 }
 
 /// Takes back the first `registered` operations of `order`.
+template <class = void>
 inline void unregister_all(select_op* const* ops, const std::size_t* order,
                            std::size_t registered) {
     for (std::size_t k = 0; k < registered; ++k) {
@@ -251,6 +263,7 @@ inline void unregister_all(select_op* const* ops, const std::size_t* order,
 }
 
 /// The index of the operation whose id a partner selected our waiter with, or n.
+template <class = void>
 inline std::size_t index_of(select_op* const* ops, std::size_t n, std::uintptr_t id) noexcept {
     std::size_t k = 0;
     while (k < n && ops[k]->id() != id) {
@@ -261,6 +274,7 @@ inline std::size_t index_of(select_op* const* ops, std::size_t n, std::uintptr_t
 
 /// Selects and reserves one of `ops`; nullopt when `nonblocking` and none is ready, or when `dl`
 /// passes. `order` is scratch space for n indices.
+template <class = void>
 inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t* order,
                                              std::size_t n, deadline& dl, bool nonblocking) {
     for (;;) {
@@ -293,6 +307,7 @@ inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t*
 }
 
 /// Finds an operation that is ready without performing it (select's ready()).
+template <class = void>
 inline std::optional<std::size_t> run_ready(select_op* const* ops, std::size_t* order,
                                             std::size_t n, deadline& dl, bool nonblocking) {
     for (;;) {

@@ -30,6 +30,7 @@
 
 #include "courier/detail/cache_padded.hpp"
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 
 // std::mutex, std::lock_guard and std::unique_lock, which libstdc++ keeps in <bits/std_mutex.h>
 // and <bits/unique_lock.h>; the rest of <mutex> (timed and recursive mutexes, call_once, std::lock
@@ -56,12 +57,12 @@ using unique_lock = std::unique_lock<M>;
 template <class F>
 using stop_callback = std::stop_callback<F>;
 
-inline bool stop_requested(const std::stop_token& st) noexcept {
+COURIER_TRIVIAL bool stop_requested(const std::stop_token& st) noexcept {
     return st.stop_requested();
 }
 
 /// A hint that the caller is busy-waiting (PAUSE on x86, YIELD on Arm).
-inline void cpu_relax() noexcept {
+COURIER_TRIVIAL void cpu_relax() noexcept {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
     __builtin_ia32_pause();
 #elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
@@ -72,12 +73,12 @@ inline void cpu_relax() noexcept {
 }
 
 /// Give the processor to another runnable thread.
-inline void yield_now() noexcept {
+COURIER_TRIVIAL void yield_now() noexcept {
     std::this_thread::yield();
 }
 
 /// A cheap identity of the calling thread (the address of a thread_local), never 0.
-inline std::uintptr_t thread_id() noexcept {
+COURIER_TRIVIAL std::uintptr_t thread_id() noexcept {
     thread_local char marker;
     return reinterpret_cast<std::uintptr_t>(&marker);
 }
@@ -86,7 +87,7 @@ inline std::uintptr_t thread_id() noexcept {
 /// default-initialized, constant-initialized so that reading it costs one thread-local load. The
 /// model checker's policy keeps one per simulated thread instead.
 template <class Tag, class T>
-inline T& per_thread() noexcept {
+COURIER_TRIVIAL T& per_thread() noexcept {
     constinit thread_local T value{};
     return value;
 }
@@ -125,7 +126,9 @@ class spin_seats {
         return true;
     }
 
-    static void leave() noexcept { get().taken.fetch_sub(1, std::memory_order_relaxed); }
+    COURIER_TRIVIAL static void leave() noexcept {
+        get().taken.fetch_sub(1, std::memory_order_relaxed);
+    }
 
   private:
     struct alignas(cache_line) shared {  // its own cache line: every spinning waiter touches it

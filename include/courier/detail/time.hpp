@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 
@@ -73,7 +74,7 @@ deadline_t deadline_at(std::chrono::time_point<Clock, Duration> tp) {
 class deadline {
   public:
     /// No deadline: wait forever.
-    static deadline never() noexcept { return deadline{}; }
+    COURIER_TRIVIAL static deadline never() noexcept { return deadline{}; }
 
     template <class Rep, class Period>
     static deadline after(std::chrono::duration<Rep, Period> d) {
@@ -132,12 +133,12 @@ class deadline {
         return stop_requested() ? op_status::stopped : op_status::timeout;
     }
 
-    const deadline_t& steady() const noexcept { return steady_; }
+    COURIER_TRIVIAL const deadline_t& steady() const noexcept { return steady_; }
     /// The stop token to watch while waiting, or nullptr.
-    const std::stop_token* stop_token() const noexcept { return stop_; }
+    COURIER_TRIVIAL const std::stop_token* stop_token() const noexcept { return stop_; }
     /// How a wait watches stop_token() (stop_guard::watch_stopped), or nullptr without one.
     using stop_watch_fn = void (*)(stop_guard&, const std::stop_token&, waiter&) noexcept;
-    stop_watch_fn stop_watch() const noexcept { return watch_; }
+    COURIER_TRIVIAL stop_watch_fn stop_watch() const noexcept { return watch_; }
 
   private:
     deadline() = default;

@@ -62,16 +62,19 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         [[no_unique_address]] std::conditional_t<throwing_move, recovery_extra, no_extra> extra;
         alignas(T) unsigned char storage[sizeof(T)];
 
-        explicit slot(std::size_t s) noexcept : stamp(s) {}
-        T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+        COURIER_TRIVIAL explicit slot(std::size_t s) noexcept : stamp(s) {}
+        COURIER_TRIVIAL T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
     };
 
   public:
+    /// A bounded channel: a send waits while it is full (queue_flavor::send).
+    static constexpr bool never_full = false;
+
     /// A reserved slot: `s == nullptr` means the channel is disconnected.
     struct token {
         slot* s = nullptr;
         std::size_t stamp = 0;
-        bool disconnected() const noexcept { return s == nullptr; }
+        COURIER_TRIVIAL bool disconnected() const noexcept { return s == nullptr; }
     };
     using select_state = queue_select_state<token>;
 
@@ -170,7 +173,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
 
     // What queue_flavor::write needs: where the reserved slot's message goes, how a written slot
     // is published, and what a send whose move threw leaves behind.
-    static T* place_of(const token& t) noexcept { return t.s->get(); }
+    COURIER_TRIVIAL static T* place_of(const token& t) noexcept { return t.s->get(); }
 
     COURIER_HOT void publish_write(const token& t) noexcept {
         // pairs with the acquire load of the stamp in start_recv()
@@ -280,7 +283,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         const std::size_t one_lap = one_lap_;
         for (std::size_t i = 0; i < k; ++i, head = advance(head)) {
             slot& s = buffer[head & mask];
-            sink.put(std::move(*s.get()));
+            sink.put(COURIER_MOVE(*s.get()));
             std::destroy_at(s.get());
             // pairs with the acquire load of the stamp in start_send()
             s.stamp.store(head + one_lap, std::memory_order_release);
@@ -290,7 +293,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
     }
 
     // What queue_flavor::read needs: the reserved message, and freeing its slot after the read.
-    static T* message_of(const token& t) noexcept { return t.s->get(); }
+    COURIER_TRIVIAL static T* message_of(const token& t) noexcept { return t.s->get(); }
 
     /// Destroys the moved-from message and frees the slot for the next lap's send.
     COURIER_HOT void finish_read(const token& t) noexcept {
@@ -349,13 +352,13 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         return head + one_lap_ == (tail & ~mark_bit_);
     }
 
-    std::optional<std::size_t> capacity() const noexcept { return cap_; }
+    COURIER_TRIVIAL std::optional<std::size_t> capacity() const noexcept { return cap_; }
 
   private:
     friend class queue_flavor<array_flavor<T>, T>;
 
-    sync_waker& senders() noexcept { return senders_; }
-    sync_waker& receivers() noexcept { return receivers_; }
+    COURIER_TRIVIAL sync_waker& senders() noexcept { return senders_; }
+    COURIER_TRIVIAL sync_waker& receivers() noexcept { return receivers_; }
 
     // The ring's storage, as std::allocator<slot> would get it (without <memory>).
     static constexpr bool over_aligned = alignof(slot) > __STDCPP_DEFAULT_NEW_ALIGNMENT__;
@@ -421,7 +424,7 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         }
     }
 
-    recovery_queue<slot>& recovery() noexcept { return recovery_; }
+    COURIER_TRIVIAL recovery_queue<slot>& recovery() noexcept { return recovery_; }
 
     void discard_all_messages() noexcept {
         this->discard_recovered();

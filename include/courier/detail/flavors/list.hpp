@@ -87,7 +87,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
         [[no_unique_address]] std::conditional_t<throwing_move, recovery_extra, no_extra> extra;
         alignas(T) unsigned char storage[sizeof(T)];
 
-        T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+        COURIER_TRIVIAL T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
 
         COURIER_HOT std::size_t wait_write() noexcept {
             // pairs with the release fetch_or in write()
@@ -166,11 +166,14 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     };
 
   public:
+    /// An unbounded channel: a send never waits (queue_flavor::send).
+    static constexpr bool never_full = true;
+
     /// A reserved slot: `blk == nullptr` means the channel is disconnected.
     struct token {
         block* blk = nullptr;
         std::size_t offset = 0;
-        bool disconnected() const noexcept { return blk == nullptr; }
+        COURIER_TRIVIAL bool disconnected() const noexcept { return blk == nullptr; }
     };
     using select_state = queue_select_state<token>;
 
@@ -179,26 +182,11 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     list_flavor& operator=(const list_flavor&) = delete;
 
     ~list_flavor() {
-        // Every handle is gone: no other thread can touch the list.
-        this->discard_recovered();
-        std::size_t head = head_->index.load(std::memory_order_relaxed) & ~mark_bit;
-        const std::size_t tail = tail_->index.load(std::memory_order_relaxed) & ~mark_bit;
-        block* b = head_->blk.load(std::memory_order_relaxed);
-        while (head != tail) {
-            const std::size_t offset = (head >> shift) % lap;
-            if (offset < block_cap) {
-                slot& s = b->slots[offset];
-                if ((s.state.load(std::memory_order_relaxed) & hole_bit) == 0) {
-                    std::destroy_at(s.get());
-                }
-            } else {
-                block* next = b->next.load(std::memory_order_relaxed);
-                delete b;
-                b = next;
-            }
-            head += 1 << shift;
-        }
-        delete b;
+        // Every handle is gone: no other thread can touch the list. The last receiver's
+        // disconnect has discarded the messages already; this frees what is left all the same
+        // (nothing waits: every reserved slot was written or abandoned, no block is being
+        // installed).
+        discard_all_messages();
         for (auto& place : spares_) {
             delete place.load(std::memory_order_relaxed);
         }
@@ -242,7 +230,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                     blk = fresh.release();
                     head_->blk.store(blk, std::memory_order_release);  // pairs with start_recv()
                 } else {
-                    next_block = std::move(fresh);  // reuse it as a next block later, or free it
+                    next_block = COURIER_MOVE(fresh);  // reuse it as a next block later, or free it
                     tail = tail_->index.load(std::memory_order_acquire);
                     blk = tail_->blk.load(std::memory_order_acquire);
                     continue;
@@ -269,7 +257,9 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
 
     // What queue_flavor::write needs: where the reserved slot's message goes, how a written slot
     // is published, and what a send whose move threw leaves behind.
-    static T* place_of(const token& t) noexcept { return t.blk->slots[t.offset].get(); }
+    COURIER_TRIVIAL static T* place_of(const token& t) noexcept {
+        return t.blk->slots[t.offset].get();
+    }
 
     COURIER_HOT static void publish_write(const token& t) noexcept {
         // pairs with the acquire load in slot::wait_write()
@@ -396,7 +386,7 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
                 for (std::size_t i = offset; i < offset + k; ++i) {
                     slot& s = blk->slots[i];
                     s.wait_write();
-                    sink.put(std::move(*s.get()));
+                    sink.put(COURIER_MOVE(*s.get()));
                     std::destroy_at(s.get());
                 }
                 if (!to_end) {
@@ -499,14 +489,14 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
         return (head >> shift) == (tail >> shift);
     }
 
-    bool is_full() const noexcept { return false; }
-    std::optional<std::size_t> capacity() const noexcept { return std::nullopt; }
+    COURIER_TRIVIAL bool is_full() const noexcept { return false; }
+    COURIER_TRIVIAL std::optional<std::size_t> capacity() const noexcept { return std::nullopt; }
 
   private:
     friend class queue_flavor<list_flavor<T>, T>;
 
-    sync_waker& senders() noexcept { return senders_; }
-    sync_waker& receivers() noexcept { return receivers_; }
+    COURIER_TRIVIAL sync_waker& senders() noexcept { return senders_; }
+    COURIER_TRIVIAL sync_waker& receivers() noexcept { return receivers_; }
 
     // Freed blocks are kept as spares (up to spare_count, at most about 16 KiB of them), and the
     // next block a sender needs is a spare when there is one (tokio's mpsc list reuses its blocks

@@ -56,13 +56,13 @@ class queue_flavor {
         T* place = Derived::place_of(t);
         if constexpr (throwing_move) {
             try {
-                std::construct_at(place, std::move(msg));
+                std::construct_at(place, COURIER_MOVE(msg));
             } catch (...) {
                 self().abandon_write(t);
                 throw;
             }
         } else {
-            std::construct_at(place, std::move(msg));
+            std::construct_at(place, COURIER_MOVE(msg));
         }
         COURIER_PERTURB();
         self().publish_write(t);
@@ -74,10 +74,10 @@ class queue_flavor {
     /// its slot, which the flavor queues for recovery (recover()); the exception propagates.
     template <class Token, class Make>
     COURIER_HOT auto read(Token& t, Make&& make)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         T* message = Derived::message_of(t);
         read_guard<Token> g{this, t, throwing_move ? std::uncaught_exceptions() : 0};
-        return std::forward<Make>(make)(std::move(*message));
+        return static_cast<Make&&>(make)(COURIER_MOVE(*message));
     }
 
     // ---- operations -------------------------------------------------------------------------
@@ -94,10 +94,15 @@ class queue_flavor {
         return op_status::ok;
     }
 
-    /// send_wait() with its first attempt inline: a send that finds room costs no call.
-    COURIER_HOT op_status send(T& msg, deadline& dl) {
+    /// send_wait() with its first attempt inline: a send that finds room costs no call. A flavor
+    /// that is never full (Derived::never_full, the list) has no waiting send at all.
+    COURIER_HOT op_status send(T& msg, [[maybe_unused]] deadline& dl) {
         const op_status s = try_send(msg);
-        return s != op_status::full ? s : send_wait(msg, dl);
+        if constexpr (Derived::never_full) {
+            return s;
+        } else {
+            return s != op_status::full ? s : send_wait(msg, dl);
+        }
     }
 
     template <class Make, class Fail>
@@ -105,12 +110,12 @@ class queue_flavor {
         -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
         typename Derived::token t;
         if (!reserve_recv(t)) {
-            return std::forward<Fail>(fail)(op_status::empty);
+            return static_cast<Fail&&>(fail)(op_status::empty);
         }
         if (t.disconnected()) {
-            return std::forward<Fail>(fail)(op_status::disconnected);
+            return static_cast<Fail&&>(fail)(op_status::disconnected);
         }
-        return self().read(t, std::forward<Make>(make));
+        return self().read(t, static_cast<Make&&>(make));
     }
 
     /// recv_wait() with its first attempt inline: a receive that finds a message costs no call.
@@ -120,11 +125,11 @@ class queue_flavor {
         typename Derived::token t;
         if (reserve_recv(t)) {
             if (t.disconnected()) {
-                return std::forward<Fail>(fail)(op_status::disconnected);
+                return static_cast<Fail&&>(fail)(op_status::disconnected);
             }
-            return self().read(t, std::forward<Make>(make));
+            return self().read(t, static_cast<Make&&>(make));
         }
-        return recv_wait(dl, std::forward<Make>(make), std::forward<Fail>(fail));
+        return recv_wait(dl, static_cast<Make&&>(make), static_cast<Fail&&>(fail));
     }
 
     /// Takes up to `max` messages that can be received now, oldest first, into `sink`
@@ -155,7 +160,7 @@ class queue_flavor {
                 st = n != 0 ? op_status::ok : op_status::disconnected;
                 break;
             }
-            self().read(t, [&sink](T&& v) { sink.put(std::move(v)); });
+            self().read(t, [&sink](T&& v) { sink.put(COURIER_MOVE(v)); });
             ++n;
         }
         return n;
@@ -195,8 +200,12 @@ class queue_flavor {
     void select_abandon(Side side, State&) noexcept {
         side_waker(side).notify();
     }
-    bool ready(send_side) const { return !self().is_full() || self().is_disconnected(); }
-    bool ready(recv_side) const { return !self().is_empty() || self().is_disconnected(); }
+    COURIER_TRIVIAL bool ready(send_side) const {
+        return !self().is_full() || self().is_disconnected();
+    }
+    COURIER_TRIVIAL bool ready(recv_side) const {
+        return !self().is_empty() || self().is_disconnected();
+    }
     /// Queues `e` as an observer of the side; true if the operation could proceed already.
     template <class Side>
     bool select_watch(Side side, waiter_entry& e) {
@@ -213,7 +222,7 @@ class queue_flavor {
     template <class State, class Make>
     auto select_complete(recv_side, State& s, Make&& make)
         -> decltype(std::declval<Make&>()(std::declval<T&&>())) {
-        return self().read(s.t, std::forward<Make>(make));
+        return self().read(s.t, static_cast<Make&&>(make));
     }
 
     /// Sets the disconnect mark; true if this call set it. Wakes every waiting operation.
@@ -236,7 +245,7 @@ class queue_flavor {
     }
 
     /// Queue flavors have no time of their own at which a receive becomes ready.
-    deadline_t next_due() const noexcept { return no_deadline; }
+    COURIER_TRIVIAL deadline_t next_due() const noexcept { return no_deadline; }
 
   protected:
     queue_flavor() = default;
@@ -310,8 +319,10 @@ class queue_flavor {
         }
     };
 
-    Derived& self() noexcept { return static_cast<Derived&>(*this); }
-    const Derived& self() const noexcept { return static_cast<const Derived&>(*this); }
+    COURIER_TRIVIAL Derived& self() noexcept { return static_cast<Derived&>(*this); }
+    COURIER_TRIVIAL const Derived& self() const noexcept {
+        return static_cast<const Derived&>(*this);
+    }
 
     template <class Token>
     bool start(send_side, Token& t) {
@@ -321,8 +332,8 @@ class queue_flavor {
     bool start(recv_side, Token& t) {
         return reserve_recv(t);
     }
-    sync_waker& side_waker(send_side) noexcept { return self().senders(); }
-    sync_waker& side_waker(recv_side) noexcept { return self().receivers(); }
+    COURIER_TRIVIAL sync_waker& side_waker(send_side) noexcept { return self().senders(); }
+    COURIER_TRIVIAL sync_waker& side_waker(recv_side) noexcept { return self().receivers(); }
 
     COURIER_NOINLINE op_status send_wait(T& msg, deadline& dl) {
         typename Derived::token t;
@@ -354,16 +365,16 @@ class queue_flavor {
             for (backoff b;; b.snooze()) {
                 if (reserve_recv(t)) {
                     if (t.disconnected()) {
-                        return std::forward<Fail>(fail)(op_status::disconnected);
+                        return static_cast<Fail&&>(fail)(op_status::disconnected);
                     }
-                    return self().read(t, std::forward<Make>(make));
+                    return self().read(t, static_cast<Make&&>(make));
                 }
                 if (b.completed()) {
                     break;
                 }
             }
             if (dl.expired()) {
-                return std::forward<Fail>(fail)(dl.expiry());
+                return static_cast<Fail&&>(fail)(dl.expiry());
             }
             wait_for_partner(recv_side{}, dl, &t);
         }

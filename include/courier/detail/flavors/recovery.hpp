@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 
+#include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 
 namespace courier::detail {
@@ -45,7 +46,9 @@ class recovery_queue {
     }
 
     /// True when no slot is queued (a lock-free check).
-    bool empty(std::memory_order order) const noexcept { return count_.load(order) == 0; }
+    COURIER_TRIVIAL bool empty(std::memory_order order) const noexcept {
+        return count_.load(order) == 0;
+    }
 
   private:
     sync::mutex mutex_;

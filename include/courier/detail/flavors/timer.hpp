@@ -19,6 +19,7 @@
 
 #include "courier/detail/batch.hpp"
 #include "courier/detail/chrono.hpp"
+#include "courier/detail/config.hpp"
 #include "courier/detail/status.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
@@ -37,7 +38,7 @@ class timer_flavor {
     /// The delivered time, when a receive has claimed one.
     struct token {
         clock::time_point when{};
-        bool disconnected() const noexcept { return false; }
+        COURIER_TRIVIAL bool disconnected() const noexcept { return false; }
     };
     struct select_state {
         token t;
@@ -45,7 +46,7 @@ class timer_flavor {
 
     struct never_tag {};
 
-    explicit timer_flavor(never_tag) noexcept : next_(never_rep), period_(0) {}
+    COURIER_TRIVIAL explicit timer_flavor(never_tag) noexcept : next_(never_rep), period_(0) {}
     timer_flavor(clock::time_point first, clock::duration period) noexcept
         : next_(first.time_since_epoch().count()), period_(period.count()) {}
 
@@ -80,13 +81,13 @@ class timer_flavor {
     }
 
     /// A timer channel has no senders: every send fails as on a disconnected channel.
-    op_status send(T&, deadline&) noexcept { return op_status::disconnected; }
-    op_status try_send(T&) noexcept { return op_status::disconnected; }
+    COURIER_TRIVIAL op_status send(T&, deadline&) noexcept { return op_status::disconnected; }
+    COURIER_TRIVIAL op_status try_send(T&) noexcept { return op_status::disconnected; }
 
     template <class Make>
-    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+    auto read(token& t, Make&& make) -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         if constexpr (std::is_constructible_v<T, clock::time_point>) {
-            return std::forward<Make>(make)(T(t.when));
+            return static_cast<Make&&>(make)(T(t.when));
         } else {
             // Only never<T>() uses this flavor with another T, and it never delivers.
             std::terminate();
@@ -104,14 +105,14 @@ class timer_flavor {
 
     template <class Make, class Fail>
     auto recv(deadline& dl, Make&& make, Fail&& fail)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         for (;;) {
             token t;
             if (start_recv(t)) {
-                return read(t, std::forward<Make>(make));
+                return read(t, static_cast<Make&&>(make));
             }
             if (dl.expired()) {
-                return std::forward<Fail>(fail)(dl.expiry());
+                return static_cast<Fail&&>(fail)(dl.expiry());
             }
             // Sleep until the next delivery or the deadline, whichever comes first (neither: until
             // a stop request, if any); a stop request cuts the sleep short.
@@ -133,24 +134,24 @@ class timer_flavor {
 
     template <class Make, class Fail>
     auto try_recv(Make&& make, Fail&& fail)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         token t;
         if (start_recv(t)) {
-            return read(t, std::forward<Make>(make));
+            return read(t, static_cast<Make&&>(make));
         }
-        return std::forward<Fail>(fail)(op_status::empty);
+        return static_cast<Fail&&>(fail)(op_status::empty);
     }
 
-    bool disconnect() noexcept { return false; }
-    bool disconnect_receivers() noexcept { return false; }
-    bool is_disconnected() const noexcept { return false; }
+    COURIER_TRIVIAL bool disconnect() noexcept { return false; }
+    COURIER_TRIVIAL bool disconnect_receivers() noexcept { return false; }
+    COURIER_TRIVIAL bool is_disconnected() const noexcept { return false; }
 
-    std::size_t len() const noexcept { return is_empty() ? 0 : 1; }
+    COURIER_TRIVIAL std::size_t len() const noexcept { return is_empty() ? 0 : 1; }
     bool is_empty() const noexcept {
         const rep next = next_.load(std::memory_order_acquire);
         return next == never_rep || clock::now().time_since_epoch().count() < next;
     }
-    bool is_full() const noexcept { return !is_empty(); }
+    COURIER_TRIVIAL bool is_full() const noexcept { return !is_empty(); }
     std::optional<std::size_t> capacity() const noexcept {
         return std::size_t{period_ == 0 && next_delivery() == no_deadline ? 0u : 1u};
     }
@@ -159,7 +160,9 @@ class timer_flavor {
     // Nothing ever wakes a timer's waiters: a select that waits on a timer sleeps until
     // next_due() at the latest and tries again. The send side is always ready (disconnected).
 
-    op_status select_try(send_side, select_state&) noexcept { return op_status::disconnected; }
+    COURIER_TRIVIAL op_status select_try(send_side, select_state&) noexcept {
+        return op_status::disconnected;
+    }
     op_status select_try(recv_side, select_state& s) noexcept {
         return start_recv(s.t) ? op_status::ok : op_status::empty;
     }
@@ -168,7 +171,7 @@ class timer_flavor {
         return ready(side);
     }
     template <class Side>
-    void select_unregister(Side, waiter_entry&) noexcept {}
+    COURIER_TRIVIAL void select_unregister(Side, waiter_entry&) noexcept {}
     template <class Side>
     op_status select_accept(Side side, select_state& s) noexcept {
         return select_try(side, s);
@@ -176,7 +179,7 @@ class timer_flavor {
     template <class Side>
     void select_abandon(Side, select_state&) noexcept {}  // never selected by a partner
     bool ready(send_side) const noexcept { return true; }
-    bool ready(recv_side) const noexcept { return !is_empty(); }
+    COURIER_TRIVIAL bool ready(recv_side) const noexcept { return !is_empty(); }
     template <class Side>
     bool select_watch(Side side, waiter_entry&) noexcept {
         return ready(side);
@@ -186,12 +189,12 @@ class timer_flavor {
     }
     template <class Make>
     auto select_complete(recv_side, select_state& s, Make&& make)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
-        return read(s.t, std::forward<Make>(make));
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
+        return read(s.t, static_cast<Make&&>(make));
     }
 
     /// When the next delivery is due (select sleeps no longer than that).
-    deadline_t next_due() const noexcept { return next_delivery(); }
+    COURIER_TRIVIAL deadline_t next_due() const noexcept { return next_delivery(); }
 
   private:
     sync::atomic<rep> next_;

@@ -53,7 +53,7 @@ class zero_flavor {
         sync::atomic<std::uint8_t> state{pending};
         alignas(T) unsigned char storage[sizeof(T)];  // written: the message itself
 
-        T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+        COURIER_TRIVIAL T* get() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
 
         /// Waits until the state leaves `from` (or `from2`), returns the new state. With
         /// `resume_partner`, the coroutines queued on this thread are resumed while waiting (the
@@ -75,9 +75,13 @@ class zero_flavor {
             }
         }
         /// A receiver's own packet: waits for a sender's write or hand-over.
-        std::uint8_t wait_filled() const noexcept { return wait_past(pending, pending); }
+        COURIER_TRIVIAL std::uint8_t wait_filled() const noexcept {
+            return wait_past(pending, pending);
+        }
         /// A sender's packet: waits until a receiver took the message (or must retry).
-        std::uint8_t wait_done() const noexcept { return wait_past(pending, offered); }
+        COURIER_TRIVIAL std::uint8_t wait_done() const noexcept {
+            return wait_past(pending, offered);
+        }
         /// wait_done() for a sender that handed its packet to a receiver it has just selected:
         /// if that receiver is a coroutine, it is queued on this thread (resume.hpp) and takes the
         /// message only when resumed.
@@ -90,13 +94,13 @@ class zero_flavor {
             src = m;
             state.store(offered, std::memory_order_release);  // pairs with wait_offered()
         }
-        void wait_offered() const noexcept { wait_past(pending, pending); }
+        COURIER_TRIVIAL void wait_offered() const noexcept { wait_past(pending, pending); }
     };
 
     /// The partner's packet: `p == nullptr` means the channel is disconnected.
     struct token {
         packet* p = nullptr;
-        bool disconnected() const noexcept { return p == nullptr; }
+        COURIER_TRIVIAL bool disconnected() const noexcept { return p == nullptr; }
     };
 
     /// A select operation's state: the partner's packet (when it paired with a waiting partner),
@@ -115,7 +119,7 @@ class zero_flavor {
 
     /// Pairs with a waiting receiver. True with token.p set (paired) or null (disconnected);
     /// false when no receiver is waiting.
-    bool start_send(token& t) { return pair_with(receivers_, t); }
+    COURIER_TRIVIAL bool start_send(token& t) { return pair_with(receivers_, t); }
 
     /// Hands `msg` to the paired receiver. Returns op_status::ok when the receiver has it. With a
     /// throwing move, returns op_status::full when the receiver's move threw (the message is still
@@ -123,7 +127,7 @@ class zero_flavor {
     op_status write(token& t, T& msg) {
         packet* p = t.p;
         if constexpr (!throwing_move) {
-            std::construct_at(p->get(), std::move(msg));
+            std::construct_at(p->get(), COURIER_MOVE(msg));
             // pairs with the acquire in wait_done(); last access to *p
             p->state.store(written, std::memory_order_release);
             return op_status::ok;
@@ -138,15 +142,15 @@ class zero_flavor {
 
     /// Pairs with a waiting sender. True with token.p set (paired) or null (disconnected);
     /// false when no sender is waiting.
-    bool start_recv(token& t) { return pair_with(senders_, t); }
+    COURIER_TRIVIAL bool start_recv(token& t) { return pair_with(senders_, t); }
 
     /// Moves the message out of the paired sender's packet through `make(T&&)`. If the move
     /// throws, the sender is told to retry and keeps its message; the exception propagates.
     template <class Make>
-    auto read(token& t, Make&& make) -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+    auto read(token& t, Make&& make) -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         t.p->wait_offered();  // a selector's send may offer its message after being selected
         take_guard g{t.p, throwing_move ? std::uncaught_exceptions() : 0};
-        return std::forward<Make>(make)(std::move(*t.p->src));
+        return static_cast<Make&&>(make)(COURIER_MOVE(*t.p->src));
     }
 
     // ---- blocking operations ---------------------------------------------------------------
@@ -215,7 +219,7 @@ class zero_flavor {
 
     template <class Make, class Fail>
     auto recv(deadline& dl, Make&& make, Fail&& fail)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         const resume_point resume;  // after the hand-off (resume.hpp)
         for (;;) {
             token t;
@@ -224,13 +228,13 @@ class zero_flavor {
             if (senders_.try_select(&e)) {
                 lock.unlock();
                 t.p = static_cast<packet*>(e.packet);
-                return read(t, std::forward<Make>(make));
+                return read(t, static_cast<Make&&>(make));
             }
             if (disconnected_) {
-                return std::forward<Fail>(fail)(op_status::disconnected);
+                return static_cast<Fail&&>(fail)(op_status::disconnected);
             }
             if (dl.expired()) {
-                return std::forward<Fail>(fail)(dl.expiry());
+                return static_cast<Fail&&>(fail)(dl.expiry());
             }
             blocking_waiter w;
             packet mine;
@@ -245,12 +249,12 @@ class zero_flavor {
                 receivers_.unregister(entry);
                 if (sel == sel_disconnected) {
                     // Disconnected while waiting: nothing can arrive any more.
-                    return std::forward<Fail>(fail)(op_status::disconnected);
+                    return static_cast<Fail&&>(fail)(op_status::disconnected);
                 }
                 continue;  // the steady deadline fired (the loop re-checks the caller's clock) or a
                            // stop was requested: try once more, then report it
             }
-            return take_from_own(mine, std::forward<Make>(make));
+            return take_from_own(mine, static_cast<Make&&>(make));
         }
     }
 
@@ -262,16 +266,16 @@ class zero_flavor {
 
     template <class Make, class Fail>
     auto try_recv(Make&& make, Fail&& fail)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         const resume_point resume;  // after the hand-off (resume.hpp)
         token t;
         if (!start_recv(t)) {
-            return std::forward<Fail>(fail)(op_status::empty);
+            return static_cast<Fail&&>(fail)(op_status::empty);
         }
         if (t.disconnected()) {
-            return std::forward<Fail>(fail)(op_status::disconnected);
+            return static_cast<Fail&&>(fail)(op_status::disconnected);
         }
-        return read(t, std::forward<Make>(make));
+        return read(t, static_cast<Make&&>(make));
     }
 
     // ---- disconnection ----------------------------------------------------------------------
@@ -289,7 +293,7 @@ class zero_flavor {
         return true;
     }
 
-    bool disconnect_receivers() { return disconnect(); }
+    COURIER_TRIVIAL bool disconnect_receivers() { return disconnect(); }
 
     // ---- snapshots ----------------------------------------------------------------------------
 
@@ -297,27 +301,27 @@ class zero_flavor {
         sync::lock_guard<sync::mutex> lock(mutex_);
         return disconnected_;
     }
-    std::size_t len() const noexcept { return 0; }
-    bool is_empty() const noexcept { return true; }
-    bool is_full() const noexcept { return true; }
-    std::optional<std::size_t> capacity() const noexcept { return std::size_t{0}; }
+    COURIER_TRIVIAL std::size_t len() const noexcept { return 0; }
+    COURIER_TRIVIAL bool is_empty() const noexcept { return true; }
+    COURIER_TRIVIAL bool is_full() const noexcept { return true; }
+    COURIER_TRIVIAL std::optional<std::size_t> capacity() const noexcept { return std::size_t{0}; }
 
     /// Completes a receive whose own packet a sender has filled (after a selection). If the move
     /// throws (only when the sender handed its packet over), the sender keeps its message and sends
     /// again; the exception propagates.
     template <class Make>
     auto take_from_own(packet& mine, Make&& make)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         const std::uint8_t s = mine.wait_filled();
         if constexpr (!throwing_move) {
             static_cast<void>(s);
             own_guard g{&mine};
-            return std::forward<Make>(make)(std::move(*mine.get()));
+            return static_cast<Make&&>(make)(COURIER_MOVE(*mine.get()));
         } else {
             // handed: take the message from the sender's packet.
             static_cast<void>(s);
             token t{mine.peer};
-            return read(t, std::forward<Make>(make));
+            return read(t, static_cast<Make&&>(make));
         }
     }
 
@@ -363,7 +367,7 @@ class zero_flavor {
     /// with the own packet already, so finish its hand-off. A send waits until the receiver has
     /// taken the message (or must retry: the message was not delivered); a receive takes the
     /// message the sender handed over and destroys it, as a dropped receiver would.
-    void select_abandon(send_side, select_state& s) noexcept { s.own.wait_done(); }
+    COURIER_TRIVIAL void select_abandon(send_side, select_state& s) noexcept { s.own.wait_done(); }
     void select_abandon(recv_side, select_state& s) noexcept {
         take_from_own(s.own, [](T&&) noexcept { return 0; });
     }
@@ -390,15 +394,15 @@ class zero_flavor {
     }
     template <class Make>
     auto select_complete(recv_side, select_state& s, Make&& make)
-        -> decltype(std::forward<Make>(make)(std::declval<T&&>())) {
+        -> decltype(static_cast<Make&&>(make)(std::declval<T&&>())) {
         if (!s.selected_own) {
-            return read(s.t, std::forward<Make>(make));
+            return read(s.t, static_cast<Make&&>(make));
         }
         s.selected_own = false;
-        return take_from_own(s.own, std::forward<Make>(make));
+        return take_from_own(s.own, static_cast<Make&&>(make));
     }
 
-    deadline_t next_due() const noexcept { return no_deadline; }
+    COURIER_TRIVIAL deadline_t next_due() const noexcept { return no_deadline; }
 
   private:
     // Tells a sender whose message we moved (or failed to move) what happened. Last access.
@@ -418,10 +422,10 @@ class zero_flavor {
     };
 
     // The queue of the side's own waiting operations, and of its partners'.
-    waker& own_queue(send_side) noexcept { return senders_; }
-    waker& own_queue(recv_side) noexcept { return receivers_; }
-    waker& partners(send_side) noexcept { return receivers_; }
-    waker& partners(recv_side) noexcept { return senders_; }
+    COURIER_TRIVIAL waker& own_queue(send_side) noexcept { return senders_; }
+    COURIER_TRIVIAL waker& own_queue(recv_side) noexcept { return receivers_; }
+    COURIER_TRIVIAL waker& partners(send_side) noexcept { return receivers_; }
+    COURIER_TRIVIAL waker& partners(recv_side) noexcept { return senders_; }
 
     // Pairs with the first waiting operation on `queue`: true with t.p set to its packet, or with
     // t.p null when the channel is disconnected; false when no partner is waiting.

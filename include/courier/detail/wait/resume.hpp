@@ -8,6 +8,7 @@
 // are defined with the coroutine waiter; a program that never awaits anything never queues.
 #pragma once
 
+#include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 
 namespace courier::detail {
@@ -23,7 +24,7 @@ struct resume_queue {
 };
 
 /// This thread's resume queue.
-inline resume_queue& resumes() noexcept {
+COURIER_TRIVIAL resume_queue& resumes() noexcept {
     return sync::per_thread<resume_queue, resume_queue>();
 }
 

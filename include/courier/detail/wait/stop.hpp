@@ -14,6 +14,7 @@
 #include <new>
 #include <stop_token>
 
+#include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/time.hpp"
 #include "courier/detail/wait/resume.hpp"
@@ -25,7 +26,7 @@ class stop_guard {
   public:
     /// Watches `dl`'s stop token, if it has one, for `w`. A stop already requested completes `w`
     /// at once.
-    stop_guard(const deadline& dl, waiter& w) noexcept { watch_for(dl, w); }
+    COURIER_TRIVIAL stop_guard(const deadline& dl, waiter& w) noexcept { watch_for(dl, w); }
 
     /// Watches nothing until watch_token() or watch_for().
     stop_guard() noexcept = default;

@@ -34,7 +34,7 @@ using parker = thread_parker;
 
 class thread_waiter final : public waiter {
   public:
-    thread_waiter() noexcept : waiter(&wake_thread, sync::thread_id()) {}
+    COURIER_TRIVIAL thread_waiter() noexcept : waiter(&wake_thread, sync::thread_id()) {}
 
     /// How long a waiter for a partner yield-spins before it parks (COURIER_SPIN_NS overrides it).
     static constexpr std::uint32_t spin_ns = COURIER_SPIN_NS;
@@ -122,7 +122,9 @@ class thread_waiter final : public waiter {
         return s;
     }
 
-    static void wake_thread(waiter& w) noexcept { static_cast<thread_waiter&>(w).parker_.unpark(); }
+    COURIER_TRIVIAL static void wake_thread(waiter& w) noexcept {
+        static_cast<thread_waiter&>(w).parker_.unpark();
+    }
 
     // The selection was made by someone else unless it is our own abort: wait for their wake()
     // (their last access to this waiter) unless its token was consumed already.

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 
+#include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 
 namespace courier::detail {
@@ -41,19 +42,19 @@ enum selected : std::uintptr_t {
 
 /// True when `s` is the id of an operation a partner selected (and unlinked from its waker), not
 /// one of the fixed states.
-constexpr bool selected_by_partner(std::uintptr_t s) noexcept {
+COURIER_TRIVIAL constexpr bool selected_by_partner(std::uintptr_t s) noexcept {
     return s > sel_stopped;
 }
 
 /// Which owner's operations the calling code performs, when not its thread's own (0: the thread's).
 struct acting_owner_tag;
-inline std::uintptr_t& acting_owner_slot() noexcept {
+COURIER_TRIVIAL std::uintptr_t& acting_owner_slot() noexcept {
     return sync::per_thread<acting_owner_tag, std::uintptr_t>();
 }
 
 /// The owner the calling code acts for: a coroutine operation's waiter while one runs its tries
 /// and registrations on this thread (acting_as), else the thread itself.
-inline std::uintptr_t acting_owner() noexcept {
+COURIER_TRIVIAL std::uintptr_t acting_owner() noexcept {
     const std::uintptr_t o = acting_owner_slot();
     return o != 0 ? o : sync::thread_id();
 }
@@ -80,7 +81,7 @@ class waiter {
     waiter& operator=(const waiter&) = delete;
 
     /// Who waits; operations of one owner are never paired with each other.
-    std::uintptr_t owner() const noexcept { return owner_; }
+    COURIER_TRIVIAL std::uintptr_t owner() const noexcept { return owner_; }
 
     /// Tries to complete the wait with `s`; true if this call won.
     bool try_select(std::uintptr_t s) noexcept {
@@ -91,20 +92,25 @@ class waiter {
                                                  std::memory_order_acquire);
     }
 
-    std::uintptr_t selected() const noexcept { return selected_.load(std::memory_order_acquire); }
+    COURIER_TRIVIAL std::uintptr_t selected() const noexcept {
+        return selected_.load(std::memory_order_acquire);
+    }
 
     void store_packet(void* p) noexcept {
         packet_.store(p, std::memory_order_release);  // pairs with the acquire in packet()
     }
-    void* packet() const noexcept { return packet_.load(std::memory_order_acquire); }
+    COURIER_TRIVIAL void* packet() const noexcept {
+        return packet_.load(std::memory_order_acquire);
+    }
 
     /// Wakes the waiting party after a try_select() won. The caller's last access to this waiter.
-    void wake() noexcept { wake_(*this); }
+    COURIER_TRIVIAL void wake() noexcept { wake_(*this); }
 
   protected:
     using wake_fn = void (*)(waiter&) noexcept;
 
-    waiter(wake_fn on_wake, std::uintptr_t owner) noexcept : owner_(owner), wake_(on_wake) {}
+    COURIER_TRIVIAL waiter(wake_fn on_wake, std::uintptr_t owner) noexcept
+        : owner_(owner), wake_(on_wake) {}
     ~waiter() = default;
 
     /// Makes a completed waiter wait again (a coroutine's operation that registers once more).

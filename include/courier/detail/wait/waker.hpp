@@ -46,7 +46,7 @@ class waker {
         waiter_entry* head = nullptr;
         waiter_entry* tail = nullptr;
 
-        bool empty() const noexcept { return head == nullptr; }
+        COURIER_TRIVIAL bool empty() const noexcept { return head == nullptr; }
 
         void push_back(waiter_entry& e) noexcept {
             e.prev = tail;
@@ -144,7 +144,7 @@ class waker {
         notify_observers();
     }
 
-    bool empty() const noexcept { return selectors_.empty() && observers_.empty(); }
+    COURIER_TRIVIAL bool empty() const noexcept { return selectors_.empty() && observers_.empty(); }
 
   private:
     list selectors_;
