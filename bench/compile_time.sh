@@ -4,7 +4,7 @@
 # courier (the baseline: <iostream>, <string>, <thread> and a std::jthread).
 #
 #   bench/compile_time.sh [runs]        runs: rounds (compiles per program, compiler and tree;
-#                                       default 5)
+#                                       default 5, or 1 with MEASURE=instructions)
 #
 # Each round compiles every program once with each compiler (interleaved, so that a change in the
 # machine's speed touches all alike); the figure is the median over the rounds of the CPU seconds
@@ -12,11 +12,17 @@
 #
 # Environment: COMPILERS (default "g++ clang++-14", the ones found), FLAGS (default
 # "-std=c++20 -O0"), COURIER_INCLUDE (default this tree's include/), COURIER_BEFORE (another
-# tree's include/: both are measured in the same rounds, before and after). Prints a Markdown
-# table: program, then per compiler the median seconds and the difference to the baseline.
+# tree's include/: both are measured in the same rounds, before and after), MEASURE=instructions
+# (instead of seconds, the millions of instructions the compiler executes, counted by valgrind's
+# callgrind: the same on every run and on a busy machine, so one round is enough; each compile
+# takes about 30 times longer). Prints a Markdown table: program, then per compiler the median
+# and the difference to the baseline.
 set -euo pipefail
 
 runs="${1:-5}"
+if [[ $# -eq 0 && "${MEASURE:-seconds}" == instructions ]]; then
+    runs=1
+fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 include="${COURIER_INCLUDE:-$root/include}"
 flags="${FLAGS:--std=c++20 -O0}"
@@ -131,7 +137,39 @@ cpu_seconds() {
     awk '{ printf "%.3f", $(NF - 1) + $NF }' <<<"${t##*$'\n'}"
 }
 
-median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }'; }
+# Millions of instructions executed by the compiler proper (cc1plus, clang -cc1: the largest count
+# of the processes the driver starts) for one compile: compiler program include-dir.
+compiler_instructions() {
+    local out
+    # shellcheck disable=SC2086 # flags are words
+    out="$(valgrind --tool=callgrind --trace-children=yes \
+        --callgrind-out-file="$work/callgrind.%p" "$1" $flags -I"$3" -c "$work/$2.cpp" \
+        -o "$work/$2.o" 2>&1)" || {
+        echo "compile_time: $1 failed on $2 with headers $3" >&2
+        exit 1
+    }
+    rm -f "$work"/callgrind.*
+    sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' <<<"$out" | sort -n | tail -n 1 |
+        awk '{ printf "%.0f", $1 / 1e6 }'
+}
+
+measure=cpu_seconds
+unit="CPU seconds per compile"
+digits=2
+if [[ "${MEASURE:-seconds}" == instructions ]]; then
+    if ! command -v valgrind >/dev/null 2>&1; then
+        echo "compile_time: MEASURE=instructions needs valgrind (apt-get install valgrind)" >&2
+        exit 1
+    fi
+    measure=compiler_instructions
+    unit="millions of instructions the compiler executes per compile"
+    digits=0
+fi
+
+median() {
+    tr ' ' '\n' | sed '/^$/d' | sort -n |
+        awk -v d="$digits" '{ a[NR] = $1 } END { printf "%.*f", d, a[int((NR + 1) / 2)] }'
+}
 
 # The header trees measured: COURIER_BEFORE (if set) and then this one. Rounds interleave every
 # program and tree, so a change in the machine's speed touches them all alike.
@@ -147,7 +185,7 @@ for ((r = 0; r < runs; ++r)); do
                 if [[ "$p" == baseline && $t -gt 0 ]]; then
                     continue
                 fi
-                samples["$c|$p|$t"]+=" $(cpu_seconds "$c" "$p" "${trees[$t]}")"
+                samples["$c|$p|$t"]+=" $("$measure" "$c" "$p" "${trees[$t]}")"
             done
         done
     done
@@ -157,14 +195,14 @@ header="| program |"
 rule="| --- |"
 for c in "${compilers[@]}"; do
     if ((${#trees[@]} == 2)); then
-        header+=" $c before (s) | $c after (s) |"
+        header+=" $c before | $c after |"
         rule+=" ---: | ---: |"
     else
-        header+=" $c median (s) | over baseline (s) |"
+        header+=" $c median | over baseline |"
         rule+=" ---: | ---: |"
     fi
 done
-echo "compile_time: medians of $runs interleaved rounds, CPU seconds per compile, flags: $flags," \
+echo "compile_time: medians of $runs interleaved rounds, $unit, flags: $flags," \
     "headers: ${trees[*]}; $(uname -m), nproc $(nproc)" >&2
 echo "$header"
 echo "$rule"
@@ -179,7 +217,7 @@ for p in "${programs[@]}"; do
                 continue
             fi
             m="$(median <<<"${samples["$c|$p|$t"]}")"
-            over="$(awk -v m="$m" -v b="$b" 'BEGIN { printf "%+.2f", m - b }')"
+            over="$(awk -v m="$m" -v b="$b" -v d="$digits" 'BEGIN { printf "%+.*f", d, m - b }')"
             if ((${#trees[@]} == 2)); then
                 line+=" $m ($over) |"
             else
