@@ -18,7 +18,7 @@
 // inlined in every build. Unoptimized, a compiler emits each inline function a translation unit
 // uses as a function of its own, and for a one-liner that costs several times more compile time
 // than the line itself inlined at its call sites (GCC 12 at -O0: about a million of the
-// compiler's instructions per function, a fifth of that inlined); the compile time of any program
+// compiler's instructions per function, a third of that inlined); the compile time of any program
 // that includes courier is mostly this. Unoptimized programs also run these without a call.
 //
 // COURIER_HOT / COURIER_COLD: the per-message fast paths (reserve, write, read, the waker's
