@@ -117,6 +117,51 @@ def distribution_table(dist):
     return "\n".join(lines)
 
 
+# The sentence above the per-round ratio table (bench/run's report).
+ROUNDS_NOTE = (
+    "Per-round ratios: bench/run starts every system once per round, in turn, so each round's "
+    "systems met the same state of the machine. A cell is courier's time divided by that "
+    "system's in each round where both measured the case: fastest / median / slowest of the "
+    "rounds (below 1: courier was faster). On a machine whose speed changes during a run, these "
+    "ratios are the comparison to trust.")
+
+
+def round_ratio_table(per_round):
+    """Markdown table of courier / system per round over rows (round, system, case, median, min,
+    max, runs); '' when fewer than 2 rounds, or no system besides courier, measured a case."""
+    times = {}
+    for r, system, case, median, _, _, runs in per_round:
+        if runs > 0 and median > 0:
+            times[(system, case, r)] = median
+    ratios = {}
+    for (system, case, r), t in times.items():
+        ours = times.get(("courier", case, r))
+        if system != "courier" and ours is not None:
+            ratios.setdefault((system, case), []).append(ours / t)
+    ratios = {key: sorted(v) for key, v in ratios.items() if len(v) >= 2}
+    if not ratios:
+        return ""
+
+    def cell(v, system, case):
+        return f"{v[0]:.2f} / {v[len(v) // 2]:.2f} / {v[-1]:.2f}"
+
+    return "\n".join(case_system_table(ratios, cell))
+
+
+def probe_line(probes):
+    """One line for the report and the meta data: the machine probe before each round and after
+    the last (bench/run's PROBE_TRIPS)."""
+    values = [f"{p:.0f}" if p is not None else "–" for p in probes]
+    return ("machine probe (a spinning cache-line round trip between two threads, median ns) "
+            "before each round and after the last: " + ", ".join(values))
+
+
+def probe_shifted(probes, limit):
+    """True when the machine probe moved by more than `limit` (max / min) during the run."""
+    measured = [p for p in probes if p is not None and p > 0]
+    return len(measured) >= 2 and max(measured) / min(measured) > limit
+
+
 def load_extra(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))

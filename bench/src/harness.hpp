@@ -9,7 +9,9 @@
 //     budget / runs, a second probe with a tenth of the messages replaces it (a hundredth is too
 //     short a run, dominated by thread start-up, and it overstates the time several-fold); the
 //     number of measured runs is budget / prediction, at least 1 and at most `runs`; the full-size
-//     warm-up run is made only when all `runs` fit in the budget;
+//     warm-up run is made only when it fits in the budget beside all `runs` (bench/run's rounds
+//     give each process a fifth of the budget and one run, so a case of a second or more is
+//     measured cold: its start-up is a thousandth of it);
 //   - with `--estimate-over S` (used by the quick mode only): when the probe predicts more than S
 //     seconds for one full run, no full run is made and the row reports the prediction (the probe
 //     time scaled to N messages) with `runs` = 0.
@@ -211,7 +213,7 @@ inline summary measure(const bench_case& c, const options& o) {
         if (o.budget_s > 0) {
             const double fit = predicted > 0 ? std::floor(o.budget_s / predicted) : runs;
             runs = static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(runs)));
-            full_warm_up = runs == std::max(o.runs, 1);
+            full_warm_up = runs == std::max(o.runs, 1) && fit >= static_cast<double>(runs + 1);
         }
     }
     if (full_warm_up) {

@@ -367,7 +367,7 @@ func measure(f flavor, s shape, o *options) (float64, float64, float64, int) {
 				fit = math.Floor(o.budget / predicted)
 			}
 			runs = int(math.Max(1, math.Min(fit, float64(o.runs))))
-			fullWarmUp = runs == o.runs
+			fullWarmUp = runs == o.runs && fit >= float64(runs+1)
 		}
 	}
 	if fullWarmUp {

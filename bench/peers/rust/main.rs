@@ -271,7 +271,7 @@ fn measure(f: Flavor, s: Shape, o: &Options) -> (f64, f64, f64, usize) {
         if o.budget_s > 0.0 {
             let fit = if predicted > 0.0 { (o.budget_s / predicted).floor() } else { runs as f64 };
             runs = fit.clamp(1.0, o.runs as f64) as usize;
-            full_warm_up = runs == o.runs;
+            full_warm_up = runs == o.runs && fit >= (runs + 1) as f64;
         }
     }
     if full_warm_up {
