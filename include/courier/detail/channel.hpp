@@ -188,15 +188,17 @@ class chan {
     /// Takes up to `max` messages that can be received now into `sink` (batch.hpp); returns how
     /// many, with `st` = ok, or 0 with `st` = empty or disconnected.
     template <unsigned Mask = flavor_mask::all, class Sink>
-    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st) {
-        return visit_some<Mask>([&](auto& f) { return f.try_recv_many(sink, max, st); });
+    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st, bool gather = false) {
+        return visit_some<Mask>([&](auto& f) { return f.try_recv_many(sink, max, st, gather); });
     }
 
     /// try_recv_many(), but when nothing can be taken now, waits until `dl` for one message (as
-    /// recv() does), then takes what else can be taken now. `st` = ok, or why nothing was taken.
+    /// recv() does), then takes what else can be taken now. A queue that holds fewer messages
+    /// than `max` while more are being sent is given a moment to fill (gather_wait, backoff.hpp).
+    /// `st` = ok, or why nothing was taken.
     template <unsigned Mask = flavor_mask::all, class Sink>
     std::size_t recv_many(deadline& dl, Sink& sink, std::size_t max, op_status& st) {
-        const std::size_t n = try_recv_many<Mask>(sink, max, st);
+        const std::size_t n = try_recv_many<Mask>(sink, max, st, true);
         if (n != 0 || st != op_status::empty) {
             return n;
         }
@@ -214,7 +216,7 @@ class chan {
         }
         st = op_status::ok;
         op_status more{};
-        return 1 + try_recv_many<Mask>(sink, max - 1, more);
+        return 1 + try_recv_many<Mask>(sink, max - 1, more, true);
     }
 
     /// Runs a select verb: `verb(flavor, the flavor's part of state)`.

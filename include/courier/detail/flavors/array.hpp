@@ -252,8 +252,12 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
     /// goes, and wakes up to k blocked senders at once. Returns k; 0 when the oldest message is
     /// not published (empty, disconnected, or a send still writing: start_recv() handles those).
     /// A published slot beyond head still holds its message: only a CAS on head takes slots.
+    ///
+    /// `gather` (a blocking recv_many): when fewer messages than the run could take are
+    /// published, gather_wait() gives the senders a moment to publish more, counting on from the
+    /// first unpublished slot.
     template <class Sink>
-    std::size_t recv_run(Sink& sink, std::size_t max) {
+    std::size_t recv_run(Sink& sink, std::size_t max, bool gather) {
         static_assert(!throwing_move);
         // Locals: the acquire loads below would otherwise make the compiler re-read the members.
         slot* const buffer = buffer_;
@@ -264,13 +268,22 @@ class array_flavor : public queue_flavor<array_flavor<T>, T> {
         for (;;) {
             std::size_t end = head;
             k = 0;
-            // pairs with the release store of the stamp in publish_write()
-            while (k < max && buffer[end & mask].stamp.load(std::memory_order_acquire) == end + 1) {
-                end = advance(end);
-                ++k;
-            }
-            if (k == 0) {
+            auto count = [&] {
+                // pairs with the release store of the stamp in publish_write()
+                while (k < max &&
+                       buffer[end & mask].stamp.load(std::memory_order_acquire) == end + 1) {
+                    end = advance(end);
+                    ++k;
+                }
+                return k;
+            };
+            if (count() == 0) {
                 return 0;
+            }
+            const std::size_t want = max < cap_ ? max : cap_;
+            if (gather && k < want) {
+                gather = false;
+                gather_wait(k, want, count);
             }
             sink.prepare(k);
             // seq_cst as in start_recv(): pairs with the seq_cst reads of head by senders.

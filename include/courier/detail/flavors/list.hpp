@@ -349,8 +349,12 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
     /// the cache line the sender is writing, and a read mark (a locked RMW) on each slot took
     /// that line from the sender once per message; with one unbounded sender, recv_many was then
     /// slower than a loop of recv.
+    ///
+    /// `gather` (a blocking recv_many): when tail is in the head block and fewer messages than the
+    /// run could take are there, gather_wait() gives the senders a moment to write more, reading
+    /// tail twice more at most.
     template <class Sink>
-    std::size_t recv_run(Sink& sink, std::size_t max) {
+    std::size_t recv_run(Sink& sink, std::size_t max, bool gather) {
         static_assert(!throwing_move);
         backoff b;
         std::size_t head = head_->index.load(std::memory_order_acquire);
@@ -364,9 +368,25 @@ class list_flavor : public queue_flavor<list_flavor<T>, T> {
             std::size_t mark = head & mark_bit;
             if (mark == 0) {
                 // As in start_recv(): is there a message, and does a next block exist?
-                const std::size_t tail = tail_->index.load(std::memory_order_seq_cst);
+                std::size_t tail = tail_->index.load(std::memory_order_seq_cst);
                 if ((head >> shift) == (tail >> shift)) {
                     return 0;
+                }
+                const std::size_t want = k < max ? k : max;
+                // Messages of the head block that tail has passed (all it could take once tail
+                // is in a later block).
+                auto ready = [&] {
+                    return (head >> shift) / lap != (tail >> shift) / lap
+                               ? want
+                               : (tail >> shift) - (head >> shift);
+                };
+                if (gather && ready() < want) {
+                    gather = false;
+                    gather_wait(ready(), want, [&] {
+                        // seq_cst as above
+                        tail = tail_->index.load(std::memory_order_seq_cst);
+                        return ready();
+                    });
                 }
                 if ((head >> shift) / lap != (tail >> shift) / lap) {
                     mark = mark_bit;

@@ -137,14 +137,16 @@ class queue_flavor {
     /// When neither T's move nor the sink can throw, the flavor claims a run of messages in one
     /// step and wakes blocked senders once per run (recv_run); otherwise messages are taken one at
     /// a time, so that a throw strands nothing: the message being put is recovered (T's move may
-    /// throw) or destroyed (the sink threw), and the rest stay in the channel.
+    /// throw) or destroyed (the sink threw), and the rest stay in the channel. `gather` (a
+    /// blocking recv_many): a run that finds fewer messages than it could take while more are
+    /// being sent waits briefly for them (gather_wait in backoff.hpp).
     template <class Sink>
-    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st) {
+    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st, bool gather = false) {
         std::size_t n = 0;
         st = op_status::ok;
         while (n < max) {
             if constexpr (!throwing_move && Sink::nothrow_put) {
-                const std::size_t k = self().recv_run(sink, max - n);
+                const std::size_t k = self().recv_run(sink, max - n, gather);
                 if (k != 0) {
                     n += k;
                     continue;

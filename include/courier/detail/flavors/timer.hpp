@@ -128,7 +128,7 @@ class timer_flavor {
 
     /// A batch receive: one try_recv per message (batch.hpp).
     template <class Sink>
-    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st) {
+    std::size_t try_recv_many(Sink& sink, std::size_t max, op_status& st, bool = false) {
         return recv_each<T>(*this, sink, max, st);
     }
 
