@@ -10,8 +10,8 @@
 //     short a run, dominated by thread start-up, and it overstates the time several-fold); the
 //     number of measured runs is budget / prediction, at least 1 and at most `runs`; the full-size
 //     warm-up run is made only when it fits in the budget beside all `runs` (bench/run's rounds
-//     give each process a fifth of the budget and one run, so a case of a second or more is
-//     measured cold: its start-up is a thousandth of it);
+//     give each process its round's share of the budget and one run, so a case that fills more
+//     than half of that share is measured cold: its start-up is a thousandth of it);
 //   - with `--estimate-over S` (used by the quick mode only): when the probe predicts more than S
 //     seconds for one full run, no full run is made and the row reports the prediction (the probe
 //     time scaled to N messages) with `runs` = 0.
