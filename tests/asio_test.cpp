@@ -135,6 +135,73 @@ TEST(asio_adapter, callbacks_run_on_their_bound_executor_never_inside_the_initia
     EXPECT_EQ(rx.try_recv().value_or(""), "x");
 }
 
+// Operations that can complete in their initiating function (a message or room is there, the
+// channel is disconnected) still complete only through the
+// handler's executor, with the same results, exceptions and values handed back as when they wait.
+TEST(asio_adapter, operations_that_complete_at_once_still_complete_on_the_executor) {
+    watchdog wd(30s, "asio immediate completions");
+    net::io_context io;
+    int calls = 0;
+    const auto on_io = [&](auto f) { return net::bind_executor(io, std::move(f)); };
+
+    // Disconnected: a receive reports it, a send hands its value back.
+    auto [dead_tx, dead_rx] = courier::sync_channel<std::string>(4);
+    dead_tx.reset();
+    std::optional<courier::recv_timeout_error> recv_error;
+    adapter::async_recv(dead_rx, on_io([&](std::exception_ptr e, auto m) {
+                            EXPECT_FALSE(e);
+                            recv_error = m.error();
+                            ++calls;
+                        }));
+    auto [lone_tx, lone_rx] = courier::mpmc::sync_channel<std::string>(0);
+    lone_rx.reset();
+    std::optional<courier::send_status> send_kind;
+    std::string handed_back;
+    adapter::async_send(lone_tx, std::string("kept"), on_io([&](std::exception_ptr e, auto r) {
+                            EXPECT_FALSE(e);
+                            send_kind = r.error().kind;
+                            handed_back = std::move(r.error().value);
+                            ++calls;
+                        }));
+
+    // Room in a bounded channel: the send completes at once.
+    auto [room_tx, room_rx] = courier::sync_channel<int>(1);
+    bool room_sent = false;
+    adapter::async_send(room_tx, 7, on_io([&](std::exception_ptr e, auto r) {
+                            EXPECT_FALSE(e);
+                            room_sent = r.has_value();
+                            ++calls;
+                        }));
+
+    // A buffered message whose move throws: the handler gets the exception, and the message stays
+    // in the channel.
+    throwing_move::reset();
+    auto [tm_tx, tm_rx] = courier::channel<throwing_move>();
+    ASSERT_TRUE(tm_tx.send(throwing_move(5)).has_value());
+    std::exception_ptr thrown;
+    throwing_move::arm(1);
+    adapter::async_recv(tm_rx, on_io([&](std::exception_ptr e, auto) {
+                            thrown = e;
+                            ++calls;
+                        }));
+    throwing_move::disarm();
+
+    EXPECT_EQ(calls, 0) << "a handler ran inside its initiating function";
+    io.run();
+    EXPECT_EQ(calls, 4);
+    EXPECT_EQ(recv_error, courier::recv_timeout_error::disconnected);
+    EXPECT_EQ(send_kind, courier::send_status::disconnected);
+    EXPECT_EQ(handed_back, "kept");
+    EXPECT_TRUE(room_sent);
+    EXPECT_EQ(room_rx.try_recv().value_or(-1), 7);
+    ASSERT_TRUE(thrown);
+    EXPECT_THROW(std::rethrow_exception(thrown), move_error);
+    auto m = tm_rx.try_recv();
+    ASSERT_TRUE(m.has_value()) << "the message whose move threw was lost";
+    EXPECT_EQ(m->consume(), 5);
+    EXPECT_EQ(throwing_move::dropped(), 0);
+}
+
 TEST(asio_adapter, use_future_and_as_tuple) {
     watchdog wd(30s, "asio futures");
     auto ends = courier::mpmc::channel<int>();

@@ -770,6 +770,16 @@ TEST(async_stop, a_stop_requested_before_the_call_tries_once) {
         auto gone = co_await rx.async_recv_deadline(std::chrono::steady_clock::now() + 10s,
                                                     source.get_token());
         EXPECT_EQ(gone.error(), courier::recv_timeout_error::disconnected);
+        // Empty handles behave as a disconnected channel's, stopped or not.
+        const courier::mpmc::receiver<int> no_rx;
+        const courier::mpmc::sender<int> no_tx;
+        auto none = co_await no_rx.async_recv(source.get_token());
+        EXPECT_EQ(none.error(), courier::recv_timeout_error::disconnected);
+        auto back = co_await no_tx.async_send(9, source.get_token());
+        EXPECT_FALSE(back.has_value());
+        EXPECT_TRUE(!back && back.error().is_disconnected());
+        EXPECT_EQ(!back ? back.error().value : -1, 9);
+        EXPECT_FALSE(co_await no_rx.async_recv());
     };
     task t = check();
     EXPECT_TRUE(t.done());

@@ -33,8 +33,10 @@
 //     cancelled receive took nothing and a cancelled send hands its value back in the error;
 //     a cancellation racing a partner lets exactly one of them complete the operation.
 // The channel handles must outlive their operations (as an Asio I/O object outlives its own).
-// Inside, each operation is a small coroutine of courier's awaiting the channel; the frame is
-// allocated with operator new.
+// Inside, a receive or send that can complete at once (a message or room is there, a rendezvous
+// partner waits, the channel is disconnected) posts its handler with the result; an operation
+// that must wait is a small coroutine of courier's awaiting the channel, its frame allocated with
+// operator new.
 #pragma once
 
 #include <asio/any_io_executor.hpp>

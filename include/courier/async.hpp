@@ -34,6 +34,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <stop_token>
 #include <tuple>
@@ -75,11 +76,17 @@ struct deadline_holder<void> {
         : stop(COURIER_MOVE(st)), dl(COURIER_MOVE(d).with_stop(stop)) {}
 };
 
-/// The awaiters share this shape: await_ready() tries (and registers), await_suspend() parks,
-/// await_resume() reports.
+/// The awaiters of one operation share this shape: await_ready() tries (the channel's own try: an
+/// operation that can complete at once costs no more than a thread's try_recv / try_send) and
+/// else registers (the select core), await_suspend() parks, await_resume() reports.
+/// await_ready_tried() is await_ready() for a caller that has just made that same try itself (the
+/// Asio adapter, which completes at once without the awaiter).
 #define COURIER_AWAITER_PROTOCOL                             \
     bool await_ready() noexcept {                            \
-        return this->start();                                \
+        return this->try_at_once() || this->start(true);     \
+    }                                                        \
+    bool await_ready_tried() noexcept {                      \
+        return this->start(true);                            \
     }                                                        \
     bool await_suspend(std::coroutine_handle<> h) noexcept { \
         return this->park(h);                                \
@@ -115,6 +122,39 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
     }
 
   private:
+    // A message buffered, a rendezvous sender waiting, or a disconnection (an empty handle too):
+    // the result now, without the select core.
+    bool try_at_once() noexcept {
+        chan<T>* c = op_.channel();
+        if (c == nullptr) {
+            result_.emplace(unexpect, recv_failure<Error>(op_status::disconnected));
+            this->completed_at_once();
+            return true;
+        }
+        try {
+            const acting_as me(this->owner());  // as the select core's tries do
+            const bool done = c->template try_recv<flavor_mask::all>(
+                [this](T&& v) {
+                    result_.emplace(std::in_place, COURIER_MOVE(v));
+                    return true;
+                },
+                [this](op_status s) {
+                    if (s == op_status::empty) {
+                        return false;
+                    }
+                    result_.emplace(unexpect, recv_failure<Error>(s));
+                    return true;
+                });
+            if (done) {
+                this->completed_at_once();
+            }
+            return done;
+        } catch (...) {
+            this->completed_at_once(std::current_exception());
+            return true;
+        }
+    }
+
     bool complete(std::size_t) override {
         // The message is moved once, from the channel into the result.
         return op_.complete(
@@ -167,6 +207,29 @@ class [[nodiscard]] send_awaiter final : private deadline_holder<TimePoint>,
     }
 
   private:
+    // Room, a rendezvous receiver waiting, or a disconnection (an empty handle too): the outcome
+    // now, without the select core.
+    bool try_at_once() noexcept {
+        chan<T>* c = op_.channel();
+        if (c == nullptr) {
+            status_ = op_status::disconnected;
+            this->completed_at_once();
+            return true;
+        }
+        try {
+            const acting_as me(this->owner());  // as the select core's tries do
+            const op_status s = c->template try_send<flavor_mask::all>(value_);
+            if (s == op_status::full) {
+                return false;
+            }
+            status_ = s;
+            this->completed_at_once();
+        } catch (...) {
+            this->completed_at_once(std::current_exception());
+        }
+        return true;
+    }
+
     bool complete(std::size_t) override {
         const op_status s = op_.complete(value_);
         if (s == op_status::full) {
@@ -264,7 +327,8 @@ class [[nodiscard]] select_awaiter final : private deadline_holder<void>,
     select_awaiter& operator=(const select_awaiter&) = delete;
     ~select_awaiter() { cancel(); }
 
-    COURIER_AWAITER_PROTOCOL
+    bool await_ready() noexcept { return this->start(); }  // the core tries in a random order
+    bool await_suspend(std::coroutine_handle<> h) noexcept { return this->park(h); }
 
     /// Runs the fired arm's handler and returns the arm's index.
     std::size_t await_resume() {

@@ -47,11 +47,18 @@ struct operation {
 };
 
 /// Awaits a courier awaitable without taking its result (await_resume is called later, on the
-/// handler's executor, where select's arm handlers must run too).
+/// handler's executor, where select's arm handlers must run too). A receive's or send's try was
+/// made by start_recv / start_send already.
 template <class Awaitable>
 struct wait_for {
     Awaitable& a;
-    bool await_ready() noexcept { return a.await_ready(); }
+    bool await_ready() noexcept {
+        if constexpr (requires { a.await_ready_tried(); }) {
+            return a.await_ready_tried();
+        } else {
+            return a.await_ready();
+        }
+    }
     bool await_suspend(std::coroutine_handle<> h) noexcept { return a.await_suspend(h); }
     void await_resume() const noexcept {}
 };
@@ -87,25 +94,30 @@ class resume_point {
     resume_point(const resume_point&) = delete;
     resume_point& operator=(const resume_point&) = delete;
 
-    /// Posts `h.resume()`. The work is let go only after the post has returned on this thread
+    /// Posts `f()`, once. The work is let go only after the post has returned on this thread
     /// (an io_context whose run() is about to return, then be destroyed, is never left with a
-    /// thread still inside its post); `h` may run, and its frame (holding *this) end, before the
+    /// thread still inside its post); `f` may run, and end the frame that holds *this, before the
     /// post returns, so nothing here is touched after it.
-    void post_resume(std::coroutine_handle<> h) {
+    template <class F>
+    void post(F f) {
         if (io_) {
             const io_busy keep(std::move(*io_));
             io_.reset();
-            auto resume = [h] { h.resume(); };
-            if constexpr (requires { keep.execute(resume); }) {
-                keep.execute(resume);  // Asio 1.24 and later
+            if constexpr (requires { keep.execute(std::move(f)); }) {
+                keep.execute(std::move(f));  // Asio 1.24 and later
             } else {
-                net::execution::execute(keep, resume);
+                net::execution::execute(keep, std::move(f));
             }
             return;
         }
         net::executor_work_guard<Executor> keep(std::move(*other_));
         other_.reset();
-        net::post(keep.get_executor(), [h] { h.resume(); });
+        net::post(keep.get_executor(), std::move(f));
+    }
+
+    /// Posts `h.resume()`.
+    void post_resume(std::coroutine_handle<> h) {
+        post([h] { h.resume(); });
     }
 
   private:
@@ -188,6 +200,25 @@ using recv_result = expected<T, recv_timeout_error>;
 template <class T>
 using send_result = expected<void, send_timeout_error<T>>;
 
+// The Kind of a public handle type (which flavors its channel can have: flavor_mask).
+template <class T, class Kind>
+Kind kind_of(const courier::basic_sender<T, Kind>&);
+template <class T, class Kind>
+Kind kind_of(const courier::basic_receiver<T, Kind>&);
+template <class H>
+using kind_of_t = decltype(kind_of(std::declval<const H&>()));
+
+/// Hands the handler (error, result) on its executor, for an operation that finished inside its
+/// initiating function: one post, as Asio's own operations complete at once, without the
+/// operation coroutine, its channel awaitable or the cancellation slot.
+template <class Handler, class Result>
+void complete_now(Handler handler, std::exception_ptr error, Result result) {
+    resume_point<net::associated_executor_t<Handler>> to(net::get_associated_executor(handler));
+    to.post([h = std::move(handler), error, r = std::move(result)]() mutable {
+        std::move(h)(error, std::move(r));
+    });
+}
+
 // Awaits the channel awaitable that `make(stop_token)` returns and hands the handler, on its
 // executor, (the exception it threw or null, its result or else `fallback`).
 template <class Result, class Make, class Handler>
@@ -210,10 +241,44 @@ operation run_op(Make make, Result fallback, Handler handler) {
 }
 
 /// A receive until `deadline` (time_point::max(): forever, without reading the clock).
+///
+/// First, the try that the operation's awaitable would begin with: a message that is there now,
+/// a rendezvous sender that waits, or a disconnection completes the operation at once. What a
+/// handler can observe is the same as through the awaitable (the result, the post, the
+/// coroutines this receive woke resumed before it returns); only the waiting path costs more.
 template <class Rx, class Handler>
 void start_recv(const Rx* rx, std::chrono::steady_clock::time_point deadline, Handler handler) {
     using T = handle_value_t<Rx>;
+    using courier::detail::op_status;
     recv_result<T> stopped(unexpect, recv_timeout_error::stopped);
+    std::optional<recv_result<T>> now;
+    std::exception_ptr error;
+    try {
+        if (courier::detail::chan<T>* c = courier::detail::access::chan_of(*rx)) {
+            constexpr unsigned mask = courier::detail::flavor_mask::receiver_side<kind_of_t<Rx>>;
+            now = c->template try_recv<mask>(
+                [](T&& v) {
+                    return std::optional<recv_result<T>>(std::in_place, std::in_place,
+                                                         std::move(v));
+                },
+                [](op_status s) {
+                    if (s == op_status::empty) {
+                        return std::optional<recv_result<T>>();
+                    }
+                    return std::optional<recv_result<T>>(
+                        std::in_place, unexpect,
+                        courier::detail::recv_failure<recv_timeout_error>(s));
+                });
+        } else {
+            now.emplace(unexpect, recv_timeout_error::disconnected);
+        }
+    } catch (...) {
+        error = std::current_exception();  // the message's move threw (the channel's rule applies)
+    }
+    if (error || now) {
+        complete_now(std::move(handler), error, now ? std::move(*now) : std::move(stopped));
+        return;
+    }
     if (deadline != std::chrono::steady_clock::time_point::max()) {
         run_op<recv_result<T>>(
             [rx, deadline](std::stop_token st) { return rx->async_recv_deadline(deadline, st); },
@@ -227,10 +292,41 @@ void start_recv(const Rx* rx, std::chrono::steady_clock::time_point deadline, Ha
 /// A send until `deadline` (time_point::max(): forever, without reading the clock; an unbounded
 /// sender never waits). If the value's move throws, the handler gets the exception and the value
 /// is gone with it.
+///
+/// First, as for a receive, the try that the awaitable would begin with: room now, a waiting
+/// rendezvous receiver, or a disconnection (the value handed back) completes it at once.
 template <class Tx, class Handler>
 void start_send(const Tx* tx, handle_value_t<Tx> value,
                 std::chrono::steady_clock::time_point deadline, Handler handler) {
     using T = handle_value_t<Tx>;
+    using courier::detail::op_status;
+    {
+        op_status s = op_status::disconnected;
+        std::exception_ptr error;
+        try {
+            if (courier::detail::chan<T>* c = courier::detail::access::chan_of(*tx)) {
+                constexpr unsigned mask = courier::detail::flavor_mask::sender_side<kind_of_t<Tx>>;
+                s = c->template try_send<mask>(value);
+            }
+        } catch (...) {
+            error = std::current_exception();
+        }
+        if (error) {
+            complete_now(std::move(handler), error, send_result<T>());
+            return;
+        }
+        if (s == op_status::ok) {
+            complete_now(std::move(handler), nullptr, send_result<T>());
+            return;
+        }
+        if (s != op_status::full) {
+            complete_now(
+                std::move(handler), nullptr,
+                send_result<T>(unexpect,
+                               courier::detail::send_failure<send_timeout_error<T>>(s, value)));
+            return;
+        }
+    }
     if constexpr (requires(T v, std::stop_token st) {
                       tx->async_send_deadline(std::move(v), deadline, st);
                   }) {

@@ -58,11 +58,13 @@ class async_select_core : public async_waiter {
     /// await_ready(): true when the operation finished without waiting. Then the coroutines it
     /// woke (a rendezvous partner it paired with) are resumed here, before it returns: the
     /// caller may take the result only later (await_resume on another executor, as the Asio
-    /// adapter does), and they must not wait for that.
-    bool start() noexcept {
+    /// adapter does), and they must not wait for that. `tried`: the caller has just made the
+    /// operations' try itself and found nothing ready, so the first round registers at once (a
+    /// registration that finds its operation ready meanwhile says so, as after any try).
+    bool start(bool tried = false) noexcept {
         bool done = true;
         try {
-            done = run();
+            done = run(tried);
         } catch (...) {
             error_ = std::current_exception();
         }
@@ -70,6 +72,14 @@ class async_select_core : public async_waiter {
             resume_queued();
         }
         return done;
+    }
+
+    /// await_ready() of a one-operation awaiter whose own try, made before start(), completed the
+    /// operation (or threw `error` while completing it): operation 0 is the outcome. The
+    /// coroutines that try woke were resumed by the channel's own resume point.
+    void completed_at_once(std::exception_ptr error = nullptr) noexcept {
+        picked_ = 0;
+        error_ = COURIER_MOVE(error);
     }
 
     /// await_resume(): rethrows what a completion threw; else the operation that completed, or
@@ -82,14 +92,14 @@ class async_select_core : public async_waiter {
     }
 
   private:
-    bool run() {
+    bool run(bool tried = false) {
         const acting_as me(owner());
         for (;;) {
             rearm();
             registered_ = 0;
             shuffle_order(order_, n_);
             bool retry = false;
-            for (std::size_t k = 0; k < n_ && !retry; ++k) {
+            for (std::size_t k = tried ? n_ : 0; k < n_ && !retry; ++k) {
                 if (ops_[order_[k]]->try_reserve()) {
                     if (complete(order_[k])) {
                         picked_ = order_[k];
@@ -98,6 +108,7 @@ class async_select_core : public async_waiter {
                     retry = true;
                 }
             }
+            tried = false;
             if (retry) {
                 continue;
             }
