@@ -51,6 +51,7 @@ namespace adapter = courier::asio;
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -200,6 +201,42 @@ TEST(asio_adapter, operations_that_complete_at_once_still_complete_on_the_execut
     ASSERT_TRUE(m.has_value()) << "the message whose move threw was lost";
     EXPECT_EQ(m->consume(), 5);
     EXPECT_EQ(throwing_move::dropped(), 0);
+}
+
+// A completion handler that throws: the exception leaves the executor's run(), as one from any
+// Asio handler does, whether the operation waited or completed at once; the context stays usable.
+TEST(asio_adapter, an_exception_from_a_completion_handler_leaves_run) {
+    watchdog wd(30s, "asio throwing handlers");
+    net::io_context io;
+    auto ends = courier::sync_channel<int>(1);
+    auto& tx = ends.first;
+    auto& rx = ends.second;
+    int handled = 0;
+    const auto throwing = [&](std::exception_ptr e, auto m) {
+        EXPECT_FALSE(e);
+        EXPECT_TRUE(m.has_value());
+        ++handled;
+        throw std::runtime_error("from the handler");
+    };
+    // Waits (nothing is there), then a send on this thread completes it.
+    adapter::async_recv(rx, net::bind_executor(io, throwing));
+    ASSERT_TRUE(tx.send(1).has_value());
+    EXPECT_THROW(io.run(), std::runtime_error);
+    EXPECT_EQ(handled, 1);
+    // Completes at once (a message is there).
+    ASSERT_TRUE(tx.send(2).has_value());
+    adapter::async_recv(rx, net::bind_executor(io, throwing));
+    io.restart();
+    EXPECT_THROW(io.run(), std::runtime_error);
+    EXPECT_EQ(handled, 2);
+    // The context goes on working.
+    bool sent = false;
+    adapter::async_send(
+        tx, 3, net::bind_executor(io, [&](std::exception_ptr, auto r) { sent = r.has_value(); }));
+    io.restart();
+    io.run();
+    EXPECT_TRUE(sent);
+    EXPECT_EQ(rx.try_recv().value_or(-1), 3);
 }
 
 TEST(asio_adapter, use_future_and_as_tuple) {

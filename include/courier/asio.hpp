@@ -28,6 +28,7 @@
 //     use_awaitable coroutine's executor, or one bound with asio::bind_executor; the system
 //     executor otherwise), never inside the initiating function, and the executor is kept busy
 //     (outstanding work) while the operation waits;
+//   - an exception thrown by the handler leaves the executor's run(), as from any Asio handler;
 //   - per-operation cancellation through the handler's associated cancellation slot (any
 //     cancellation type): the operation completes with `stopped` (async_select: nullopt). A
 //     cancelled receive took nothing and a cancelled send hands its value back in the error;

@@ -35,6 +35,47 @@ using courier::detail::handle_value_t;
 using courier::detail::receiver_handle;
 using courier::detail::sender_handle;
 
+/// Where an exception thrown by a completion handler that an operation coroutine invoked goes: the
+/// function that resumed the coroutine on the executor (resume_point::post_resume) rethrows it
+/// once the coroutine has ended, so it leaves the executor's run() as an exception from any Asio
+/// handler does. Null outside such a resumption.
+inline std::exception_ptr*& handler_exception_slot() noexcept {
+    static thread_local std::exception_ptr* slot = nullptr;
+    return slot;
+}
+
+/// While it lives, handler exceptions on this thread are kept in `*to` (nested scopes restore the
+/// outer one).
+class catching_handler_exceptions {
+  public:
+    explicit catching_handler_exceptions(std::exception_ptr* to) noexcept
+        : previous_(handler_exception_slot()) {
+        handler_exception_slot() = to;
+    }
+    catching_handler_exceptions(const catching_handler_exceptions&) = delete;
+    catching_handler_exceptions& operator=(const catching_handler_exceptions&) = delete;
+    ~catching_handler_exceptions() { handler_exception_slot() = previous_; }
+
+  private:
+    std::exception_ptr* previous_;
+};
+
+/// Invokes the completion handler from an operation coroutine: what it throws is passed to the
+/// resuming function (a handler is only invoked after the coroutine was resumed through
+/// post_resume, so there is always one).
+template <class Handler, class... Args>
+void invoke_handler(Handler&& handler, Args&&... args) noexcept {
+    try {
+        std::move(handler)(std::forward<Args>(args)...);
+    } catch (...) {
+        if (std::exception_ptr* slot = handler_exception_slot()) {
+            *slot = std::current_exception();
+        } else {
+            std::terminate();
+        }
+    }
+}
+
 /// The coroutine that runs one operation: starts at once, frees itself at the end.
 struct operation {
     struct promise_type {
@@ -115,9 +156,19 @@ class resume_point {
         net::post(keep.get_executor(), std::move(f));
     }
 
-    /// Posts `h.resume()`.
+    /// Posts `h.resume()`; an exception from the completion handler that the coroutine then
+    /// invokes is rethrown here, after the coroutine has ended.
     void post_resume(std::coroutine_handle<> h) {
-        post([h] { h.resume(); });
+        post([h] {
+            std::exception_ptr thrown;
+            {
+                const catching_handler_exceptions scope(&thrown);
+                h.resume();
+            }
+            if (thrown) {
+                std::rethrow_exception(thrown);
+            }
+        });
     }
 
   private:
@@ -237,7 +288,7 @@ operation run_op(Make make, Result fallback, Handler handler) {
         }
     }
     c.finish();
-    std::move(handler)(error, result ? std::move(*result) : std::move(fallback));
+    invoke_handler(std::move(handler), error, result ? std::move(*result) : std::move(fallback));
 }
 
 /// A receive until `deadline` (time_point::max(): forever, without reading the clock).
@@ -366,7 +417,7 @@ operation run_select(Handler handler, Arms... arms) {
         }
     }
     c.finish();
-    std::move(handler)(error, fired);
+    invoke_handler(std::move(handler), error, fired);
 }
 
 }  // namespace detail
