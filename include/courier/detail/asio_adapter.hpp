@@ -262,12 +262,28 @@ using kind_of_t = decltype(kind_of(std::declval<const H&>()));
 /// Hands the handler (error, result) on its executor, for an operation that finished inside its
 /// initiating function: one post, as Asio's own operations complete at once, without the
 /// operation coroutine, its channel awaitable or the cancellation slot.
+/// The posted function is work of its own (run() does not return before it ran), so no work is
+/// tracked besides it; an io_context's executor inside an any_io_executor is unwrapped, as in
+/// resume_point.
 template <class Handler, class Result>
 void complete_now(Handler handler, std::exception_ptr error, Result result) {
-    resume_point<net::associated_executor_t<Handler>> to(net::get_associated_executor(handler));
-    to.post([h = std::move(handler), error, r = std::move(result)]() mutable {
+    const auto ex = net::get_associated_executor(handler);
+    auto f = [h = std::move(handler), error, r = std::move(result)]() mutable {
         std::move(h)(error, std::move(r));
-    });
+    };
+    if constexpr (std::is_same_v<std::decay_t<decltype(ex)>, net::any_io_executor>) {
+        using io_executor = net::io_context::executor_type;
+        if (const io_executor* io = ex.template target<io_executor>()) {
+            const auto never = net::require(*io, net::execution::blocking.never);
+            if constexpr (requires { never.execute(std::move(f)); }) {
+                never.execute(std::move(f));  // Asio 1.24 and later
+            } else {
+                net::execution::execute(never, std::move(f));
+            }
+            return;
+        }
+    }
+    net::post(ex, std::move(f));
 }
 
 // Awaits the channel awaitable that `make(stop_token)` returns and hands the handler, on its
