@@ -125,26 +125,15 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
     // A message buffered, a rendezvous sender waiting, or a disconnection (an empty handle too):
     // the result now, without the select core.
     bool try_at_once() noexcept {
-        chan<T>* c = op_.channel();
-        if (c == nullptr) {
-            result_.emplace(unexpect, recv_failure<Error>(op_status::disconnected));
-            this->completed_at_once();
-            return true;
-        }
         try {
             const acting_as me(this->owner());  // as the select core's tries do
-            const bool done = c->template try_recv<flavor_mask::all>(
-                [this](T&& v) {
-                    result_.emplace(std::in_place, COURIER_MOVE(v));
-                    return true;
-                },
-                [this](op_status s) {
-                    if (s == op_status::empty) {
-                        return false;
-                    }
-                    result_.emplace(unexpect, recv_failure<Error>(s));
-                    return true;
-                });
+            chan<T>* c = op_.channel();
+            const bool done =
+                c == nullptr
+                    ? keep_failure(op_status::disconnected)
+                    : c->template try_recv<flavor_mask::all>(
+                          [this](T&& v) { return keep(COURIER_MOVE(v)); },
+                          [this](op_status s) { return s != op_status::empty && keep_failure(s); });
             if (done) {
                 this->completed_at_once();
             }
@@ -157,15 +146,18 @@ class [[nodiscard]] recv_awaiter final : private deadline_holder<TimePoint>,
 
     bool complete(std::size_t) override {
         // The message is moved once, from the channel into the result.
-        return op_.complete(
-            [this](T&& v) {
-                result_.emplace(std::in_place, COURIER_MOVE(v));
-                return true;
-            },
-            [this](op_status s) {
-                result_.emplace(unexpect, recv_failure<Error>(s));
-                return true;
-            });
+        return op_.complete([this](T&& v) { return keep(COURIER_MOVE(v)); },
+                            [this](op_status s) { return keep_failure(s); });
+    }
+
+    // The result, kept for await_resume(); true (the operation is complete).
+    bool keep(T&& v) {
+        result_.emplace(std::in_place, COURIER_MOVE(v));
+        return true;
+    }
+    bool keep_failure(op_status s) {
+        result_.emplace(unexpect, recv_failure<Error>(s));
+        return true;
     }
 
     recv_op<T> op_;
@@ -210,15 +202,11 @@ class [[nodiscard]] send_awaiter final : private deadline_holder<TimePoint>,
     // Room, a rendezvous receiver waiting, or a disconnection (an empty handle too): the outcome
     // now, without the select core.
     bool try_at_once() noexcept {
-        chan<T>* c = op_.channel();
-        if (c == nullptr) {
-            status_ = op_status::disconnected;
-            this->completed_at_once();
-            return true;
-        }
         try {
             const acting_as me(this->owner());  // as the select core's tries do
-            const op_status s = c->template try_send<flavor_mask::all>(value_);
+            chan<T>* c = op_.channel();
+            const op_status s = c == nullptr ? op_status::disconnected
+                                             : c->template try_send<flavor_mask::all>(value_);
             if (s == op_status::full) {
                 return false;
             }

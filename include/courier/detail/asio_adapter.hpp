@@ -104,15 +104,37 @@ struct wait_for {
     void await_resume() const noexcept {}
 };
 
+/// The io_context executor inside `ex`, when `ex` is an any_io_executor that holds one
+/// (asio::awaitable's executor, and most programs'), else null. Unwrapped, its work count and its
+/// post are direct calls on the io_context instead of type-erased executor copies and
+/// preferences, which cost more than the channel operation itself.
+template <class Executor>
+const net::io_context::executor_type* io_executor_in(const Executor& ex) noexcept {
+    if constexpr (std::is_same_v<Executor, net::any_io_executor>) {
+        return ex.template target<net::io_context::executor_type>();
+    } else {
+        return nullptr;
+    }
+}
+
+/// Runs `f` through an Asio executor's execute (a member from Asio 1.24 on, a free function
+/// before).
+template <class Ex, class F>
+void execute_on(const Ex& ex, F&& f) {
+    if constexpr (requires { ex.execute(std::forward<F>(f)); }) {
+        ex.execute(std::forward<F>(f));
+    } else {
+        net::execution::execute(ex, std::forward<F>(f));
+    }
+}
+
 /// Where an operation's coroutine continues: the handler's associated executor, kept busy
 /// (outstanding work) from the start of the operation until the continuation is posted. The
 /// continuation is always posted: a handler never runs inside the initiating function, nor nested
 /// in the thread that completed the channel operation.
 ///
-/// An any_io_executor that holds an io_context's executor (asio::awaitable's executor, and most
-/// programs') is unwrapped once, when the operation starts: its work count and its post are then
-/// direct calls on the io_context instead of type-erased executor copies and preferences, which
-/// cost more than the channel operation itself.
+/// An any_io_executor that holds an io_context's executor is unwrapped once, when the operation
+/// starts (io_executor_in).
 template <class Executor>
 class resume_point {
     using io_executor = net::io_context::executor_type;
@@ -123,12 +145,10 @@ class resume_point {
 
   public:
     explicit resume_point(const Executor& ex) {
-        if constexpr (std::is_same_v<Executor, net::any_io_executor>) {
-            if (const io_executor* io = ex.template target<io_executor>()) {
-                io_.emplace(net::require(net::require(*io, net::execution::blocking.never),
-                                         net::execution::outstanding_work.tracked));
-                return;
-            }
+        if (const io_executor* io = io_executor_in(ex)) {
+            io_.emplace(net::require(net::require(*io, net::execution::blocking.never),
+                                     net::execution::outstanding_work.tracked));
+            return;
         }
         other_.emplace(ex);
     }
@@ -144,11 +164,7 @@ class resume_point {
         if (io_) {
             const io_busy keep(std::move(*io_));
             io_.reset();
-            if constexpr (requires { keep.execute(std::move(f)); }) {
-                keep.execute(std::move(f));  // Asio 1.24 and later
-            } else {
-                net::execution::execute(keep, std::move(f));
-            }
+            execute_on(keep, std::move(f));
             return;
         }
         net::executor_work_guard<Executor> keep(std::move(*other_));
@@ -263,25 +279,17 @@ using kind_of_t = decltype(kind_of(std::declval<const H&>()));
 /// initiating function: one post, as Asio's own operations complete at once, without the
 /// operation coroutine, its channel awaitable or the cancellation slot.
 /// The posted function is work of its own (run() does not return before it ran), so no work is
-/// tracked besides it; an io_context's executor inside an any_io_executor is unwrapped, as in
-/// resume_point.
+/// tracked besides it; an io_context's executor inside an any_io_executor is unwrapped
+/// (io_executor_in).
 template <class Handler, class Result>
 void complete_now(Handler handler, std::exception_ptr error, Result result) {
     const auto ex = net::get_associated_executor(handler);
     auto f = [h = std::move(handler), error, r = std::move(result)]() mutable {
         std::move(h)(error, std::move(r));
     };
-    if constexpr (std::is_same_v<std::decay_t<decltype(ex)>, net::any_io_executor>) {
-        using io_executor = net::io_context::executor_type;
-        if (const io_executor* io = ex.template target<io_executor>()) {
-            const auto never = net::require(*io, net::execution::blocking.never);
-            if constexpr (requires { never.execute(std::move(f)); }) {
-                never.execute(std::move(f));  // Asio 1.24 and later
-            } else {
-                net::execution::execute(never, std::move(f));
-            }
-            return;
-        }
+    if (const auto* io = io_executor_in(ex)) {
+        execute_on(net::require(*io, net::execution::blocking.never), std::move(f));
+        return;
     }
     net::post(ex, std::move(f));
 }
