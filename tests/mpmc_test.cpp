@@ -462,7 +462,12 @@ TYPED_TEST(mpmc_test, last_receiver_disconnects_every_sender) {
         for (std::size_t i = K::buffer > 0 ? 1 : 0; i < K::buffer; ++i) {
             ASSERT_TRUE(tx.try_send(tracked(100 + static_cast<std::int64_t>(i))).has_value());
         }
+        const long before = tracked::payloads();
         blocked = start_async([&tx2] { return tx2.send(tracked(7)); });
+        // The sender's value exists before the receivers go, however slowly its thread starts.
+        while (tracked::payloads() == before) {
+            std::this_thread::yield();
+        }
         std::this_thread::sleep_for(settle);
         EXPECT_FALSE(blocked->done()) << "send into a full channel did not block";
     }
