@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include <courier/select.hpp>
+
 #include "support/channel_suite.hpp"
 
 namespace courier_test {
@@ -46,6 +48,64 @@ TEST(zero_channel, receiver_waits_for_the_sender) {
     auto r = call->get();
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(*r, 3);
+}
+
+// A try pairs with an operation waiting in a select, on either side, and once that select has
+// given up (its timeout) the try finds nobody again: tries see every registration and every
+// withdrawal, also where they skip the channel's lock because nobody waits.
+TEST(zero_channel, tries_pair_with_waiting_select_arms) {
+    using namespace std::chrono_literals;
+    watchdog wd(std::chrono::seconds(30), "tries against waiting select arms");
+    auto [tx, rx] = courier::sync_channel<int>(0);
+    EXPECT_EQ(rx.try_recv().error(), courier::try_recv_error::empty);
+    EXPECT_TRUE(tx.try_send(0).error().is_full());
+
+    // A receiving select waits; try_send hands it the message.
+    auto receiving = start_async([&rx = rx] {
+        int got = -1;
+        const std::size_t arm =
+            courier::select(courier::on_recv(rx, [&](auto m) { got = m.value_or(-2); }),
+                            courier::on_timeout(20s, [] {}));
+        return arm == 0 ? got : -3;
+    });
+    auto t = tx.try_send(7);
+    while (!t) {
+        std::this_thread::sleep_for(1ms);
+        t = tx.try_send(std::move(t.error().value));
+    }
+    EXPECT_EQ(receiving->get(), 7);
+
+    // A sending select waits; try_recv takes its message.
+    auto sending = start_async([&tx = tx] {
+        bool ok = false;
+        const std::size_t arm =
+            courier::select(courier::on_send(tx, 8, [&](auto r) { ok = r.has_value(); }),
+                            courier::on_timeout(20s, [] {}));
+        return arm == 0 && ok;
+    });
+    auto r = rx.try_recv();
+    while (!r) {
+        std::this_thread::sleep_for(1ms);
+        r = rx.try_recv();
+    }
+    EXPECT_EQ(*r, 8);
+    EXPECT_TRUE(sending->get());
+
+    // A select that timed out has withdrawn: nobody to pair with, on either side.
+    for (int round = 0; round < 2; ++round) {
+        const std::size_t arm =
+            courier::select(courier::on_send(tx, 9, [](auto) {}), courier::on_timeout(1ms, [] {}));
+        EXPECT_EQ(arm, 1u);
+        EXPECT_EQ(rx.try_recv().error(), courier::try_recv_error::empty);
+        const std::size_t arm2 =
+            courier::select(courier::on_recv(rx, [](auto) {}), courier::on_timeout(1ms, [] {}));
+        EXPECT_EQ(arm2, 1u);
+        EXPECT_TRUE(tx.try_send(10).error().is_full());
+    }
+
+    // After a disconnection a try reports it at once.
+    { auto gone = std::move(rx); }
+    EXPECT_TRUE(tx.try_send(11).error().is_disconnected());
 }
 
 TEST(zero_channel, capacity_and_size_are_zero) {

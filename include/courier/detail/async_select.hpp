@@ -142,7 +142,7 @@ class async_select_core : public async_waiter {
         try {
             const std::uintptr_t sel = selected();
             disarm();
-            unregister_all();
+            unregister_all(sel);
             if (selected_by_partner(sel)) {
                 const acting_as me(owner());
                 if (const std::size_t k = index_of(ops_, n_, sel);
@@ -163,7 +163,7 @@ class async_select_core : public async_waiter {
     void abandon() noexcept override {
         const std::uintptr_t sel = selected();
         disarm();
-        unregister_all();
+        unregister_all(sel);
         if (selected_by_partner(sel)) {
             if (const std::size_t k = index_of(ops_, n_, sel); k < n_) {
                 ops_[k]->abandon();
@@ -181,8 +181,9 @@ class async_select_core : public async_waiter {
         stop_.reset();
     }
 
-    void unregister_all() noexcept {
-        detail::unregister_all(ops_, order_, registered_);
+    // `sel`: what the wait ended with (sel_aborted for our own abort).
+    void unregister_all(std::uintptr_t sel = sel_aborted) noexcept {
+        detail::unregister_all(ops_, order_, registered_, sel);
         registered_ = 0;
     }
 

@@ -49,6 +49,11 @@ class select_op {
     virtual bool register_op(waiter& w) = 0;
     /// Takes the operation's entry (queued by register_op() or watch()) off its channel.
     virtual void unregister_op() = 0;
+    /// unregister_op() for the operation our waiter was selected with (its id). A channel's
+    /// partner unlinks the entry it selects before it wakes the waiter (waker.hpp), and the
+    /// waiting party runs only after that wake-up, so a channel operation has nothing left to take
+    /// off and skips the channel's lock; an on_stop arm still detaches its stop callback.
+    virtual void unregister_selected() { unregister_op(); }
     /// Our waiter was selected with this operation: take over the reservation.
     virtual bool accept() = 0;
     virtual bool is_ready() = 0;
@@ -94,6 +99,7 @@ class chan_op final : public select_op {
             return false;
         });
     }
+    void unregister_selected() noexcept override {}  // unlinked by the partner that selected it
     bool accept() override {
         return reserved(run_or(op_status::disconnected,
                                [](auto& f, auto& s) { return f.select_accept(Side{}, s); }));
@@ -253,12 +259,18 @@ inline std::optional<std::size_t> register_all(select_op* const* ops, const std:
     return std::nullopt;
 }
 
-/// Takes back the first `registered` operations of `order`.
+/// Takes back the first `registered` operations of `order`, after the wait ended with `sel`: the
+/// operation a partner selected (its id) is off its channel already (unregister_selected()).
 template <class = void>
-inline void unregister_all(select_op* const* ops, const std::size_t* order,
-                           std::size_t registered) {
+inline void unregister_all(select_op* const* ops, const std::size_t* order, std::size_t registered,
+                           std::uintptr_t sel) {
     for (std::size_t k = 0; k < registered; ++k) {
-        ops[order[k]]->unregister_op();
+        select_op& op = *ops[order[k]];
+        if (selected_by_partner(sel) && op.id() == sel) {
+            op.unregister_selected();
+        } else {
+            op.unregister_op();
+        }
     }
 }
 
@@ -293,7 +305,7 @@ inline std::optional<std::size_t> run_select(select_op* const* ops, std::size_t*
         const std::optional<std::size_t> ready_index = register_all(ops, order, n, w, registered);
         const deadline_t wake = earliest_wake(ops, n, dl);
         const std::uintptr_t sel = w.wait_until(wake, true);
-        unregister_all(ops, order, registered);
+        unregister_all(ops, order, registered, sel);
         if (sel == sel_aborted) {
             if (ready_index && ops[*ready_index]->try_reserve()) {
                 return *ready_index;

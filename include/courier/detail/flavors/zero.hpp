@@ -162,6 +162,7 @@ class zero_flavor {
             sync::unique_lock<sync::mutex> lock(mutex_);
             selected_entry e;
             if (receivers_.try_select(&e)) {
+                publish();
                 lock.unlock();
                 t.p = static_cast<packet*>(e.packet);
                 if (write(t, msg) == op_status::ok) {
@@ -180,6 +181,7 @@ class zero_flavor {
             mine.offer(std::addressof(msg));
             waiter_entry entry{&w, reinterpret_cast<std::uintptr_t>(&t), &mine};
             senders_.register_op(entry);
+            publish();
             receivers_.notify_observers();
             lock.unlock();
             stop_guard stop(dl, w);
@@ -187,6 +189,7 @@ class zero_flavor {
             if (!selected_by_partner(sel)) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 senders_.unregister(entry);
+                publish();
                 if (sel == sel_disconnected) {
                     return op_status::disconnected;
                 }
@@ -226,6 +229,7 @@ class zero_flavor {
             sync::unique_lock<sync::mutex> lock(mutex_);
             selected_entry e;
             if (senders_.try_select(&e)) {
+                publish();
                 lock.unlock();
                 t.p = static_cast<packet*>(e.packet);
                 return read(t, static_cast<Make&&>(make));
@@ -240,6 +244,7 @@ class zero_flavor {
             packet mine;
             waiter_entry entry{&w, reinterpret_cast<std::uintptr_t>(&t), &mine};
             receivers_.register_op(entry);
+            publish();
             senders_.notify_observers();
             lock.unlock();
             stop_guard stop(dl, w);
@@ -247,6 +252,7 @@ class zero_flavor {
             if (!selected_by_partner(sel)) {
                 sync::lock_guard<sync::mutex> relock(mutex_);
                 receivers_.unregister(entry);
+                publish();
                 if (sel == sel_disconnected) {
                     // Disconnected while waiting: nothing can arrive any more.
                     return static_cast<Fail&&>(fail)(op_status::disconnected);
@@ -287,6 +293,7 @@ class zero_flavor {
             return false;
         }
         disconnected_ = true;
+        publish();
         COURIER_PERTURB();
         senders_.disconnect();
         receivers_.disconnect();
@@ -355,6 +362,7 @@ class zero_flavor {
     void select_unregister(Side side, waiter_entry& e) {
         sync::lock_guard<sync::mutex> lock(mutex_);
         own_queue(side).unregister(e);
+        publish();
     }
     /// A partner paired with the own packet: a receiver waits for the message, or a sender is
     /// filling the packet.
@@ -430,9 +438,13 @@ class zero_flavor {
     // Pairs with the first waiting operation on `queue`: true with t.p set to its packet, or with
     // t.p null when the channel is disconnected; false when no partner is waiting.
     bool pair_with(waker& queue, token& t) {
+        if ((queued_.load(std::memory_order_relaxed) & (bit_of(queue) | disconnected_bit)) == 0) {
+            return false;  // nobody to pair with: no lock (see queued_)
+        }
         sync::lock_guard<sync::mutex> lock(mutex_);
         selected_entry e;
         if (queue.try_select(&e)) {
+            publish();
             t.p = static_cast<packet*>(e.packet);
             return true;
         }
@@ -452,15 +464,39 @@ class zero_flavor {
             own_queue(side).watch(e);
         } else {
             own_queue(side).register_op(e);
+            publish();
             partners(side).notify_observers();
         }
         return partners(side).can_select() || disconnected_;
+    }
+
+    static constexpr std::uint8_t senders_bit = 1;
+    static constexpr std::uint8_t receivers_bit = 2;
+    static constexpr std::uint8_t disconnected_bit = 4;
+    COURIER_TRIVIAL std::uint8_t bit_of(const waker& queue) const noexcept {
+        return &queue == &senders_ ? senders_bit : receivers_bit;
+    }
+
+    // Under mutex_, after every change of a waiting list or of disconnected_: refreshes queued_.
+    COURIER_TRIVIAL void publish() noexcept {
+        queued_.store(static_cast<std::uint8_t>((senders_.has_selectors() ? senders_bit : 0) |
+                                                (receivers_.has_selectors() ? receivers_bit : 0) |
+                                                (disconnected_ ? disconnected_bit : 0)),
+                      std::memory_order_relaxed);
     }
 
     mutable sync::mutex mutex_;
     waker senders_;
     waker receivers_;
     bool disconnected_ = false;
+    // Which waiting lists hold an operation to pair with, and whether the channel is disconnected,
+    // readable without the lock (Go's lock-free check of a non-blocking operation on an empty
+    // channel): a try that finds neither its partners' bit nor the disconnected bit fails without
+    // taking the lock. That is exact, not a guess: the bits are written under the lock with every
+    // change, so a registration or disconnection that happened before the try is seen (coherence
+    // orders the load after the store), and one that did not is ordered after the try. Every wait
+    // registers under the lock and checks again there, so a failed try never loses a wake-up.
+    sync::atomic<std::uint8_t> queued_{0};
 };
 
 }  // namespace courier::detail

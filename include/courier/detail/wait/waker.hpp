@@ -145,6 +145,8 @@ class waker {
     }
 
     COURIER_TRIVIAL bool empty() const noexcept { return selectors_.empty() && observers_.empty(); }
+    /// Whether an operation is queued to be paired (observers aside).
+    COURIER_TRIVIAL bool has_selectors() const noexcept { return !selectors_.empty(); }
 
   private:
     list selectors_;
