@@ -6,8 +6,9 @@
 //   selectors  operations waiting to be paired (a blocked send, recv, or a select arm); a notify
 //              selects the first one whose waiter is still waiting, in FIFO order;
 //   observers  select's ready() watchers: woken on every notify, never paired.
-// A waker is not thread-safe; sync_waker wraps it in a mutex and keeps an `is_empty` flag so that
-// the common notify with nobody waiting costs one load and no lock (crossbeam-channel's SyncWaker).
+// A waker is not thread-safe; sync_waker wraps it in a spin lock whose byte also says whether an
+// entry is queued, so that the common notify with nobody waiting costs one load and no lock
+// (crossbeam-channel's SyncWaker).
 //
 // Ownership rule (see waiter.hpp): the thread that wins an entry's waiter unlinks the entry,
 // copies what it needs from it, and calls wake() last; after that the entry may be gone.
@@ -17,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "courier/detail/backoff.hpp"
 #include "courier/detail/config.hpp"
 #include "courier/detail/sync.hpp"
 #include "courier/detail/wait/resume.hpp"
@@ -153,34 +155,49 @@ class waker {
     list observers_;
 };
 
-/// A waker behind a mutex, with a lock-free check for the common case of nobody waiting.
+/// A waker behind a lock, with a lock-free check for the common case of nobody waiting
+/// (crossbeam-channel's SyncWaker, which also guards its waker with a spin lock).
+///
+/// The lock and the flag that says somebody is queued share one atomic byte, state_:
+///   locked_bit  a thread is inside. Taken by a CAS, released by a plain release store: the
+///               critical sections are a few pointer updates and wake-ups, far shorter than a
+///               sleep and a wake-up through the kernel, so a thread that finds it taken spins a
+///               little and then yields the processor (backoff::snooze) rather than sleeping.
+///   queued_bit  inner_ holds an entry. Changed only by the holder of the lock: set by the CAS
+///               that takes the lock to register, rewritten by the store that releases it.
+/// A registration therefore costs one atomic read-modify-write (its CAS takes the lock and
+/// publishes the queued bit: the seq_cst half of the Dekker pair with notify()), a notify that
+/// finds somebody one more, and a notify that finds nobody one load. std::mutex cost two RMWs
+/// per critical section (lock and unlock) and the flag a third.
 class sync_waker {
   public:
-    void register_op(waiter_entry& e) {
-        sync::lock_guard<sync::mutex> lock(mutex_);
+    void register_op(waiter_entry& e) noexcept {
+        // seq_cst: the CAS that publishes queued_bit is ordered before the registering thread's
+        // re-check of the channel state, and the notifier's load in notify() after its own state
+        // change (a Dekker pair).
+        lock(queued_bit, std::memory_order_seq_cst);
         inner_.register_op(e);
-        // seq_cst: ordered before the registering thread's re-check of the channel state, and
-        // the notifier's load in notify() is ordered after its own state change (a Dekker pair).
-        is_empty_.store(false, std::memory_order_seq_cst);
+        unlock();
     }
 
-    void watch(waiter_entry& e) {
-        sync::lock_guard<sync::mutex> lock(mutex_);
+    void watch(waiter_entry& e) noexcept {
+        lock(queued_bit, std::memory_order_seq_cst);  // seq_cst: as in register_op()
         inner_.watch(e);
-        is_empty_.store(false, std::memory_order_seq_cst);
+        unlock();
     }
 
-    bool unregister(waiter_entry& e) {
-        sync::lock_guard<sync::mutex> lock(mutex_);
+    /// Removes `e` if it is still queued; true if it was.
+    bool unregister(waiter_entry& e) noexcept {
+        lock(0, std::memory_order_acquire);
         const bool was_linked = inner_.unregister(e);
-        is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
+        unlock();
         return was_linked;
     }
 
     /// Wakes one waiting operation of another thread, and every observer.
-    COURIER_HOT void notify() {
+    COURIER_HOT void notify() noexcept {
         // seq_cst: see register_op(); the caller's state change precedes this load.
-        if (is_empty_.load(std::memory_order_seq_cst)) {
+        if ((state_.load(std::memory_order_seq_cst) & queued_bit) == 0) {
             return;
         }
         notify_slow();
@@ -188,44 +205,77 @@ class sync_waker {
 
     /// Wakes up to `n` waiting operations of other threads, and every observer, under one lock:
     /// a batch that freed `n` slots wakes the senders that can use them at once.
-    void notify_many(std::size_t n) {
+    void notify_many(std::size_t n) noexcept {
         // seq_cst: as in notify().
-        if (is_empty_.load(std::memory_order_seq_cst)) {
+        if ((state_.load(std::memory_order_seq_cst) & queued_bit) == 0) {
             return;
         }
         notify_slow(n);
     }
 
-    void disconnect() {
-        {
-            sync::lock_guard<sync::mutex> lock(mutex_);
-            inner_.disconnect();
-            is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
-        }
+    void disconnect() noexcept {
+        lock(0, std::memory_order_acquire);
+        inner_.disconnect();
+        unlock();
         resume_queued();  // see notify_slow()
     }
 
   private:
+    static constexpr std::uint8_t locked_bit = 1;
+    static constexpr std::uint8_t queued_bit = 2;
+
+    /// Takes the lock, setting `also` in the same CAS (`order` on success).
+    void lock(std::uint8_t also, std::memory_order order) noexcept {
+#if defined(COURIER_SYNC_POLICY_HEADER)
+        turn_.lock();
+#endif
+        std::uint8_t s = state_.load(std::memory_order_relaxed);
+        backoff b;
+        for (;;) {
+            if ((s & locked_bit) == 0) {
+                if (state_.compare_exchange_strong(s,
+                                                   static_cast<std::uint8_t>(s | locked_bit | also),
+                                                   order, std::memory_order_relaxed)) {
+                    return;
+                }
+                continue;  // lost to another thread: `s` is fresh
+            }
+            b.snooze();
+            s = state_.load(std::memory_order_relaxed);
+        }
+    }
+
+    /// Releases the lock; queued_bit says again whether inner_ holds an entry.
+    void unlock() noexcept {
+        // release: the next holder (its acquiring CAS) sees this one's changes to inner_.
+        state_.store(inner_.empty() ? std::uint8_t{0} : queued_bit, std::memory_order_release);
+#if defined(COURIER_SYNC_POLICY_HEADER)
+        turn_.unlock();
+#endif
+    }
+
     // The queue flavors notify when their operation is complete (the message published, the slot
     // freed), so the coroutines woken here are resumed right after the lock is released
     // (wait/resume.hpp): nothing of the operation is left to finish. A thread that was not waiting
     // pays for this check only here, never on the fast path.
-    COURIER_COLD void notify_slow(std::size_t n = 1) {
-        {
-            sync::lock_guard<sync::mutex> lock(mutex_);
-            if (!is_empty_.load(std::memory_order_relaxed)) {
-                for (std::size_t i = 0; i < n && inner_.try_select(); ++i) {
-                }
-                inner_.notify_observers();
-                is_empty_.store(inner_.empty(), std::memory_order_seq_cst);
-            }
+    COURIER_COLD void notify_slow(std::size_t n = 1) noexcept {
+        lock(0, std::memory_order_acquire);
+        for (std::size_t i = 0; i < n && inner_.try_select(); ++i) {
         }
+        inner_.notify_observers();
+        unlock();
         resume_queued();
     }
 
-    sync::mutex mutex_;
     waker inner_;
-    sync::atomic<bool> is_empty_{true};
+    sync::atomic<std::uint8_t> state_{0};
+#if defined(COURIER_SYNC_POLICY_HEADER)
+    // The model checker: holders also take turns on its blocking mutex, so that a thread that
+    // finds the lock taken sleeps instead of spinning (each look would be a scheduling point its
+    // exhaustive searches explore). The byte's protocol - the CAS that publishes queued_bit, the
+    // release store, notify()'s lock-free load - is checked unchanged.
+    sync::mutex turn_;
+#endif
 };
 
 }  // namespace courier::detail
