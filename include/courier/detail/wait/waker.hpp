@@ -167,8 +167,8 @@ class waker {
 ///               that takes the lock to register, rewritten by the store that releases it.
 /// A registration therefore costs one atomic read-modify-write (its CAS takes the lock and
 /// publishes the queued bit: the seq_cst half of the Dekker pair with notify()), a notify that
-/// finds somebody one more, and a notify that finds nobody one load. std::mutex cost two RMWs
-/// per critical section (lock and unlock) and the flag a third.
+/// finds somebody one more, and a notify that finds nobody one load. A std::mutex beside a
+/// separate flag would take three per critical section (lock, flag, unlock).
 class sync_waker {
   public:
     void register_op(waiter_entry& e) noexcept {
