@@ -7,16 +7,22 @@
 //
 // The state of a suspended operation (state_), one atomic byte:
 //
-//   running   -> suspended   the coroutine registered its operation and suspends (park());
+//   running   -> suspended   the coroutine registered its operation and suspends (park(), a CAS);
 //   running   -> woken       a partner's wake() while the coroutine still runs courier's code for
-//                            this operation: it sees `woken` when it tries to suspend and goes on;
-//   suspended -> waking      a partner's wake(): it now owns the resumption; it queues the waiter
-//   waking    -> queued      on its own thread's resume queue, then publishes `queued`;
+//                            this operation (a CAS, racing park()'s): it sees `woken` when it tries
+//                            to suspend and goes on;
+//   suspended -> queued      a partner's wake(): it queues the waiter on its own thread's resume
+//                            queue, then publishes `queued` with a plain store. Nobody else moves
+//                            a suspended waiter: the coroutine is not running, and a destructor
+//                            takes a suspended waiter back only by winning its selection first,
+//                            which this partner won;
 //   queued    -> running     that thread's drain takes the waiter off the queue and settles it:
 //                            unregister, complete the operation (or register again and park),
 //                            then resume the coroutine;
-//   suspended -> cancelled   the coroutine frame is destroyed while suspended (cancel()): no wake
-//                            can queue it any more; a wake() that comes anyway sets `woken`;
+//   suspended                the coroutine frame is destroyed while suspended (cancel()): it
+//                            selects its own waiter as aborted, so no wake can come; if a partner
+//                            selected it first, it waits until that partner's wake() made it
+//                            `queued` and goes on as below;
 //   queued    -> cancelled   destroyed while queued on another thread: that thread's drain sees
 //   cancelled -> released    `cancelled`, sets `released` and never touches the waiter again.
 //
@@ -48,7 +54,7 @@ inline void drain_resumes() noexcept;
 
 class async_waiter : public waiter {
   public:
-    enum state : std::uint8_t { running, suspended, waking, queued, woken, cancelled, released };
+    enum state : std::uint8_t { running, suspended, queued, woken, cancelled, released };
 
   protected:
     async_waiter() noexcept : waiter(&wake_async, reinterpret_cast<std::uintptr_t>(this)) {}
@@ -92,18 +98,13 @@ class async_waiter : public waiter {
             return false;  // never suspended, or resumed: nothing refers to this waiter
         }
         if (s == suspended) {
-            if (state_.compare_exchange_strong(s, cancelled, std::memory_order_acq_rel)) {
-                // No wake can queue us now. Abort, unless someone selected us first: then wait for
-                // their wake(), their last access, which turns `cancelled` into `woken`.
-                if (!try_select(sel_aborted)) {
-                    for (backoff b; state_.load(std::memory_order_acquire) != woken; b.snooze()) {
-                    }
-                }
+            // Whoever selects the waiter owns its wake-up. Selected by us, nobody wakes it.
+            if (try_select(sel_aborted)) {
                 return true;
             }
-        }
-        // A wake() queued us (or is queueing us) on some thread's resume queue.
-        for (backoff b; (s = state_.load(std::memory_order_acquire)) == waking; b.snooze()) {
+            // A partner selected it first; its wake() is queueing it on the partner's thread.
+            for (backoff b; (s = state_.load(std::memory_order_acquire)) == suspended; b.snooze()) {
+            }
         }
         if (s == queued && queued_by_ == sync::thread_id()) {
             unqueue_local();  // our own thread's queue: take it off directly
@@ -149,27 +150,23 @@ class async_waiter : public waiter {
         }
     }
 
+    // Called by the one party that selected the waiter (waiter.hpp).
     static void wake_async(waiter& w) noexcept {
         auto& self = static_cast<async_waiter&>(w);
-        std::uint8_t s = self.state_.load(std::memory_order_relaxed);
-        for (;;) {
-            if (s == suspended) {
-                if (self.state_.compare_exchange_weak(s, waking, std::memory_order_acq_rel,
-                                                      std::memory_order_relaxed)) {
-                    self.queued_by_ = sync::thread_id();
-                    resume_queue& q = resumes();
-                    q.drain = &drain_resumes;
-                    self.next_ = nullptr;
-                    (q.tail != nullptr ? q.tail->next_ : q.head) = &self;
-                    q.tail = &self;
-                    self.state_.store(queued, std::memory_order_release);  // last access
-                    return;
-                }
-            } else if (self.state_.compare_exchange_weak(s, woken, std::memory_order_acq_rel,
-                                                         std::memory_order_relaxed)) {
-                return;  // running (it will see `woken`) or cancelled (its destructor waits)
-            }
+        // acquire: pairs with park()'s CAS, which published handle_.
+        std::uint8_t s = self.state_.load(std::memory_order_acquire);
+        if (s == running && self.state_.compare_exchange_strong(s, woken, std::memory_order_acq_rel,
+                                                                std::memory_order_acquire)) {
+            return;  // it will see `woken` when it tries to suspend; our last access
         }
+        // Suspended, and only we may move it now (see the state table above): plain stores.
+        self.queued_by_ = sync::thread_id();
+        resume_queue& q = resumes();
+        q.drain = &drain_resumes;
+        self.next_ = nullptr;
+        (q.tail != nullptr ? q.tail->next_ : q.head) = &self;
+        q.tail = &self;
+        self.state_.store(queued, std::memory_order_release);  // last access
     }
 
     // Takes this waiter off the calling thread's resume queue (where it is).
