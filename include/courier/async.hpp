@@ -78,18 +78,21 @@ struct deadline_holder<void> {
 
 /// The awaiters of one operation share this shape: await_ready() tries (the channel's own try: an
 /// operation that can complete at once costs no more than a thread's try_recv / try_send) and
-/// else registers (the select core), await_suspend() parks, await_resume() reports.
-/// await_ready_tried() is await_ready() for a caller that has just made that same try itself (the
-/// Asio adapter, which completes at once without the awaiter).
-#define COURIER_AWAITER_PROTOCOL                             \
-    bool await_ready() noexcept {                            \
-        return this->try_at_once() || this->start(true);     \
-    }                                                        \
-    bool await_ready_tried() noexcept {                      \
-        return this->start(true);                            \
-    }                                                        \
-    bool await_suspend(std::coroutine_handle<> h) noexcept { \
-        return this->park(h);                                \
+/// else registers (the select core), await_suspend() parks, await_resume() reports. Without a
+/// deadline or a stop token, the registration moves to await_suspend(), where the coroutine is
+/// suspended already: it then publishes the suspension too, and parking costs no CAS
+/// (async_select_core::start_or_defer). await_ready_tried() is await_ready() for a caller that
+/// has just made that same try itself (the Asio adapter, which completes at once without the
+/// awaiter).
+#define COURIER_AWAITER_PROTOCOL                              \
+    bool await_ready() noexcept {                             \
+        return this->try_at_once() || this->start_or_defer(); \
+    }                                                         \
+    bool await_ready_tried() noexcept {                       \
+        return this->start_or_defer();                        \
+    }                                                         \
+    bool await_suspend(std::coroutine_handle<> h) noexcept {  \
+        return this->suspend(h);                              \
     }
 
 /// rx.async_recv(), async_recv_timeout(), async_recv_deadline(): `Error` is recv_error or

@@ -74,6 +74,21 @@ class async_select_core : public async_waiter {
         return done;
     }
 
+    /// await_ready() of a one-operation awaiter after its own try found nothing: start(true), or,
+    /// for an operation that can wait without the deadline thread or a stop callback (no deadline,
+    /// no stop token, not a timer), false at once: its registration is left to await_suspend(),
+    /// which then needs no CAS to suspend (register_suspended()).
+    bool start_or_defer() noexcept {
+        deferred_ = n_ == 1 && !nonblocking_ && dl_->steady() == no_deadline &&
+                    dl_->stop_token() == nullptr && ops_[0]->next_due() == no_deadline;
+        return !deferred_ && start(true);
+    }
+
+    /// await_suspend() after start_or_defer(): true if the coroutine stays suspended.
+    bool suspend(std::coroutine_handle<> h) noexcept {
+        return deferred_ ? register_suspended(h) : park(h);
+    }
+
     /// await_ready() of a one-operation awaiter whose own try, made before start(), completed the
     /// operation (or threw `error` while completing it): operation 0 is the outcome. The
     /// coroutines that try woke were resumed by the channel's own resume point.
@@ -92,6 +107,31 @@ class async_select_core : public async_waiter {
     }
 
   private:
+    // The deferred registration: the coroutine is suspended already, so the waiter counts as
+    // suspended before its one operation registers, and a partner that finds the registration
+    // queues the coroutine at once (wait/async_waiter.hpp). From the registration on, a partner
+    // may be resuming the coroutine on another thread, so nothing here touches the awaiter or
+    // the channel afterwards. That is why a flavor makes its re-check (is the operation ready
+    // after all?) before it releases the lock that publishes the registration, and queues
+    // nothing when the answer is yes (select_register).
+    bool register_suspended(std::coroutine_handle<> h) noexcept {
+        rearm();
+        registered_ = 1;
+        suspend_before_registering(h);
+        try {
+            const acting_as me(owner());
+            if (!ops_[0]->register_op(*this)) {
+                return true;  // waiting; the last access to the awaiter
+            }
+        } catch (...) {
+            error_ = std::current_exception();  // thrown before anything was queued
+        }
+        // Ready already (or the registration threw): nothing was queued, nobody saw the waiter.
+        unsuspend();
+        registered_ = 0;
+        return error_ == nullptr && !start() && park(h);
+    }
+
     bool run(bool tried = false) {
         const acting_as me(owner());
         for (;;) {
@@ -194,6 +234,7 @@ class async_select_core : public async_waiter {
     bool nonblocking_;
     bool timer_armed_ = false;
     stop_guard stop_;
+    bool deferred_ = false;  // start_or_defer(): the registration waits for await_suspend()
     std::size_t registered_ = 0;
     std::optional<std::size_t> picked_;
     std::exception_ptr error_;

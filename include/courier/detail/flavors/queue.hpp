@@ -178,11 +178,11 @@ class queue_flavor {
         }
         return s.t.disconnected() ? op_status::disconnected : op_status::ok;
     }
-    /// Queues `e` with the side's waker; true if the operation could proceed already.
+    /// Queues `e` with the side's waker; true (and `e` not queued) if the operation could
+    /// proceed already.
     template <class Side, class State>
     bool select_register(Side side, State&, waiter_entry& e, T*) {
-        side_waker(side).register_op(e);
-        return ready(side);
+        return side_waker(side).register_unless(e, [&]() noexcept { return ready(side); });
     }
     /// Takes `e` out of the side's waker (registered or watching).
     template <class Side>

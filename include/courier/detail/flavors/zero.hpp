@@ -345,8 +345,8 @@ class zero_flavor {
         }
         return s.t.disconnected() ? op_status::disconnected : op_status::ok;
     }
-    /// Queues the own packet (a send offers `value` at once when the select has it); true if a
-    /// partner is waiting already or the channel is disconnected.
+    /// Queues the own packet (a send offers `value` at once when the select has it); true, and
+    /// nothing queued, if a partner is waiting already or the channel is disconnected.
     template <class Side>
     bool select_register(Side side, select_state& s, waiter_entry& e, T* value) {
         s.own.src = nullptr;
@@ -462,12 +462,17 @@ class zero_flavor {
         sync::lock_guard<sync::mutex> lock(mutex_);
         if (watcher) {
             own_queue(side).watch(e);
-        } else {
-            own_queue(side).register_op(e);
-            publish();
-            partners(side).notify_observers();
+            return partners(side).can_select() || disconnected_;
         }
-        return partners(side).can_select() || disconnected_;
+        // Ready already: not queued at all, so that nobody can have seen the entry once the lock
+        // is released (a suspended coroutine's partner may be resuming it from then on).
+        if (partners(side).can_select() || disconnected_) {
+            return true;
+        }
+        own_queue(side).register_op(e);
+        publish();
+        partners(side).notify_observers();
+        return false;
     }
 
     static constexpr std::uint8_t senders_bit = 1;

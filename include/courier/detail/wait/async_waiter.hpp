@@ -8,6 +8,9 @@
 // The state of a suspended operation (state_), one atomic byte:
 //
 //   running   -> suspended   the coroutine registered its operation and suspends (park(), a CAS);
+//                            or, for an operation that registers in await_suspend, a plain store
+//                            before the registration, which publishes it
+//                            (suspend_before_registering());
 //   running   -> woken       a partner's wake() while the coroutine still runs courier's code for
 //                            this operation (a CAS, racing park()'s): it sees `woken` when it tries
 //                            to suspend and goes on;
@@ -80,6 +83,18 @@ class async_waiter : public waiter {
         resume_queued();  // finished meanwhile: as in start(), resume whom it woke
         return false;
     }
+
+    /// For an operation that registers only after the coroutine suspended (in await_suspend):
+    /// the waiter counts as suspended from before its registration, which publishes the state and
+    /// the handle to whoever finds the registration. After that registration the caller touches
+    /// nothing of the awaiter or the channel unless it has won the waiter's selection itself (a
+    /// partner's wake-up may be resuming the coroutine on another thread); then it calls
+    /// unsuspend() and carries on as a running operation.
+    void suspend_before_registering(std::coroutine_handle<> h) noexcept {
+        handle_ = h;
+        state_.store(suspended, std::memory_order_relaxed);
+    }
+    void unsuspend() noexcept { state_.store(running, std::memory_order_relaxed); }
 
     /// Called from the awaiter's destructor: if the coroutine is destroyed while its operation
     /// waits, the operation is taken back (no waker, timer or queue refers to it afterwards).

@@ -180,6 +180,23 @@ class sync_waker {
         unlock();
     }
 
+    /// register_op(), unless `ready()` - the registering operation's re-check of the channel,
+    /// made under the lock - says the operation can proceed already: then `e` is taken out again
+    /// before the lock is released, so that nobody saw it, and the result is true. Nothing of the
+    /// channel is touched after the release store that publishes a registration: a suspended
+    /// coroutine's partner may be resuming it (and ending the channel) from then on.
+    template <class Ready>
+    bool register_unless(waiter_entry& e, Ready&& ready) noexcept {
+        lock(queued_bit, std::memory_order_seq_cst);  // seq_cst: as in register_op()
+        inner_.register_op(e);
+        const bool is_ready = ready();
+        if (is_ready) {
+            inner_.unregister(e);
+        }
+        unlock();
+        return is_ready;
+    }
+
     void watch(waiter_entry& e) noexcept {
         lock(queued_bit, std::memory_order_seq_cst);  // seq_cst: as in register_op()
         inner_.watch(e);
