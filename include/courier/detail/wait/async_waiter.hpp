@@ -86,10 +86,11 @@ class async_waiter : public waiter {
 
     /// For an operation that registers only after the coroutine suspended (in await_suspend):
     /// the waiter counts as suspended from before its registration, which publishes the state and
-    /// the handle to whoever finds the registration. After that registration the caller touches
-    /// nothing of the awaiter or the channel unless it has won the waiter's selection itself (a
-    /// partner's wake-up may be resuming the coroutine on another thread); then it calls
-    /// unsuspend() and carries on as a running operation.
+    /// the handle to whoever finds the registration. Once the registration queued the operation,
+    /// the caller touches nothing of the awaiter or the channel (a partner's wake-up may be
+    /// resuming the coroutine on another thread). When it queued nothing (the operation was ready
+    /// already), nobody saw the waiter: the caller calls unsuspend() and carries on as a running
+    /// operation.
     void suspend_before_registering(std::coroutine_handle<> h) noexcept {
         handle_ = h;
         state_.store(suspended, std::memory_order_relaxed);
