@@ -204,6 +204,15 @@ def markdown_table(table):
     return "\n".join(lines)
 
 
+def fmt_value(v):
+    """A measured value with three significant digits under 10 (0.132, 1.27), whole above."""
+    if abs(v) >= 9.995:  # what would round to 10.00 prints as 10
+        return f"{v:,.0f}"
+    if v == 0:
+        return "0"
+    return f"{v:.{max(0, 2 - math.floor(math.log10(abs(v))))}f}"
+
+
 def extra_table(rows):
     """Markdown table: rows = metric/flavor, columns = systems."""
     systems = sorted({r["system"] for r in rows}, key=system_key)
@@ -216,8 +225,74 @@ def extra_table(rows):
         cells = []
         for system in systems:
             v = values.get((system, metric, flavor))
-            cells.append("–" if v is None else f"{v:,.0f}" if abs(v) >= 10 else f"{v:.1f}")
+            cells.append("–" if v is None else fmt_value(v))
         lines.append(f"| {metric} | {flavor} | {unit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# The coroutine cases of bench_courier and bench_asio (`--extra async`) move at most this many
+# messages (measure_async in both sources), whatever the run's message count.
+ASYNC_MESSAGES_CAP = 1_000_000
+
+# Coroutine cases that have a goroutine (Go) counterpart in the throughput table, and the goal for
+# each: courier's coroutines at most 0.8 of Go's time per message on the hand-offs, at most 0.5 of
+# Asio's channel's everywhere else.
+ASYNC_GO_GOAL = 0.8
+ASYNC_ASIO_GOAL = 0.5
+
+ASYNC_NOTE = (
+    "Coroutines: nanoseconds per message, each a median of the runs. courier's coroutines "
+    "(`async_recv` / `async_send` between coroutines started on two threads) beside, from this "
+    "same run, Go's goroutines and courier's threads (the throughput table's median divided by its "
+    "message count), Asio's `experimental::concurrent_channel` and courier's Asio adapter (both "
+    "with `asio::awaitable` coroutines on an io_context run by two threads). Ratios: courier's "
+    f"coroutines over the peer (lower is better; goals: at most {ASYNC_GO_GOAL} of Go on the "
+    f"rendezvous and capacity-1 cases, at most {ASYNC_ASIO_GOAL} of Asio's channel on the others; "
+    "a missed goal in bold).")
+
+
+def async_table(table, extra_rows, messages):
+    """Markdown table of the coroutine cases in ns per message (see ASYNC_NOTE), or "" when the
+    run has none. `table` is load()'s throughput table, `messages` the run's message count."""
+    n_async = min(messages, ASYNC_MESSAGES_CAP)
+    values = {(r["system"], r["flavor"]): float(r["value"]) for r in extra_rows
+              if r["metric"] == "async_seconds"}
+    cases = sorted({case for (system, case) in values if system == "courier"}, key=case_key)
+    if not cases:
+        return ""
+
+    def ns(value, count):
+        return None if value is None else value * 1e9 / count
+
+    def thread_ns(system, case):
+        entry = table.get((system, case))
+        return None if entry is None or entry[1] == 0 else ns(entry[0], messages)
+
+    lines = ["| case | courier coroutines | go_chan | ratio to Go | courier threads | asio_channel "
+             "| ratio to Asio | courier_asio |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+
+    def cell(v):
+        return "–" if v is None else fmt_value(v)
+
+    def ratio(mine, peer, goal):
+        """mine / peer, in bold where a goal applies (goal not None) and is missed."""
+        if mine is None or peer is None or peer <= 0:
+            return "–"
+        r = mine / peer
+        return f"**{r:.2f}**" if goal is not None and r > goal else f"{r:.2f}"
+
+    for case in cases:
+        mine = ns(values.get(("courier", case)), n_async)
+        go = thread_ns("go_chan", case)
+        asio = ns(values.get(("asio_channel", case)), n_async)
+        adapter = ns(values.get(("courier_asio", case)), n_async)
+        handoff = case.startswith(("bounded0_", "bounded1_"))
+        lines.append(f"| {case} | {cell(mine)} | {cell(go)} | "
+                     f"{ratio(mine, go, ASYNC_GO_GOAL if handoff else None)} | "
+                     f"{cell(thread_ns('courier', case))} | {cell(asio)} | "
+                     f"{ratio(mine, asio, None if handoff else ASYNC_ASIO_GOAL)} | "
+                     f"{cell(adapter)} |")
     return "\n".join(lines)
 
 
